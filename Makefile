@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make demo` and `make check`.
+# Everything else is a step they depend on. Build trees live in build/ (normal)
+# and build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer).
+
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD   := build
+ASAN    := build-asan
+DEMO_DIR ?= demo-data
+LISTEN  ?= 127.0.0.1:8080
+
+.PHONY: all deps build build-asan check test test-asan demo bench fuzz clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+$(ASAN)/Makefile: CMakeLists.txt
+	CC=clang cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCANHGAC_SANITIZE=ON >/dev/null
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps $(ASAN)/Makefile
+	cmake --build $(ASAN) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+# The whole suite twice: gcc build, then clang ASan+UBSan build.
+check: test test-asan
+	@echo "make check: all tests passed (normal and ASan+UBSan builds)"
+
+demo: build
+	./$(BUILD)/canhgac demo --data $(DEMO_DIR) --listen $(LISTEN)
+
+bench: build
+	@if [ -x bench/run.sh ]; then ./bench/run.sh; else echo "make bench: nothing is benchmarked yet"; fi
+
+fuzz:
+	@if [ -x tests/fuzz/run.sh ]; then ./tests/fuzz/run.sh; else echo "make fuzz: nothing is fuzzed yet"; fi
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

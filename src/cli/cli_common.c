@@ -1,0 +1,45 @@
+/*
+ * Helpers every subcommand uses: usage errors and loading the configuration with
+ * each error printed on its own line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/datadir.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "canhgac %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'canhgac %s --help'.\n", cmd);
+	return CLI_USAGE;
+}
+
+int cli_load_config(const char *data_dir, const char *config_path, struct config *cfg)
+{
+	char path[DATADIR_PATH_MAX];
+	if (!config_path) {
+		if (datadir_path(data_dir, "canhgac.conf", path, sizeof path)) {
+			fprintf(stderr, "canhgac: data directory path is too long\n");
+			return -1;
+		}
+		config_path = path;
+	}
+	struct config_errors errs;
+	if (config_load(config_path, cfg, &errs) == 0)
+		return 0;
+	for (int i = 0; i < errs.count && i < CONFIG_MAX_ERRORS; i++) {
+		if (errs.items[i].line)
+			fprintf(stderr, "%s:%d: %s\n", config_path, errs.items[i].line, errs.items[i].message);
+		else
+			fprintf(stderr, "%s: %s\n", config_path, errs.items[i].message);
+	}
+	if (errs.count > CONFIG_MAX_ERRORS)
+		fprintf(stderr, "%s: ... and %d more errors\n", config_path, errs.count - CONFIG_MAX_ERRORS);
+	return -1;
+}

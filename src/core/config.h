@@ -1,0 +1,120 @@
+/*
+ * canhgac.conf: INI read through libinih into one struct with a default for every
+ * key (the keys and defaults of ../shared/API.md, plus the few operational ones
+ * documented in docs/CONFIG.md). Unknown sections and keys, malformed lines,
+ * values out of range and contradictory pairs are errors with their line number,
+ * never silently ignored: a typo in a security setting must not fall back to a
+ * default nobody chose.
+ */
+#ifndef CANHGAC_CORE_CONFIG_H
+#define CANHGAC_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_STR_MAX 256
+#define CONFIG_LIST_MAX 2048
+#define CONFIG_MAX_ERRORS 64
+
+struct config {
+	struct {
+		char listen[CONFIG_STR_MAX];
+		char tls_cert[CONFIG_STR_MAX];
+		char tls_key[CONFIG_STR_MAX];
+		char trusted_proxies[CONFIG_LIST_MAX];
+		int threads;                /* 0 = one per core */
+		int max_connections_per_ip;
+		int connection_timeout_seconds;
+		int max_connections;
+	} server;
+	struct {
+		char level[16];
+	} log;
+	struct {
+		int min_length;
+		bool require_upper, require_lower, require_digit, require_special;
+		int history;
+		int max_age_days;
+		int warn_days;
+	} password;
+	struct {
+		int max_failures;
+		int window_seconds;
+		int lock_seconds;
+		int ip_max_failures;
+	} lockout;
+	struct {
+		int idle_seconds;
+		int absolute_seconds;
+	} session;
+	struct {
+		int user_per_minute;
+		int user_per_day;
+		int agency_per_day;
+	} quota;
+	struct {
+		char dossier_pattern[CONFIG_STR_MAX];
+	} lookup;
+	struct {
+		int segment_max_mb;
+		int retention_months;
+		int checkpoint_records;
+		bool syslog;
+	} audit;
+	struct {
+		int enumeration_count;
+		int enumeration_window_seconds;
+	} detect;
+	struct {
+		char start[8];
+		char end[8];
+		char days[64];
+		char holidays[CONFIG_LIST_MAX];
+	} workhours;
+	struct {
+		int report_deadline_hours;
+	} incident;
+	struct {
+		char paths[CONFIG_LIST_MAX];
+		char allowlist[CONFIG_LIST_MAX];
+	} weblog;
+	struct {
+		char roots[CONFIG_LIST_MAX];
+		char exclude[CONFIG_LIST_MAX];
+		int rescan_seconds;
+	} fim;
+};
+
+struct config_error {
+	int line;        /* 0 when the error is not tied to a line (file unreadable) */
+	char message[256];
+};
+
+struct config_errors {
+	int count;       /* may exceed CONFIG_MAX_ERRORS; only the first are kept */
+	struct config_error items[CONFIG_MAX_ERRORS];
+};
+
+/* Fills `cfg` with every default. */
+void config_defaults(struct config *cfg);
+
+/* Reads `path` over the defaults. Returns 0, or -1 with every error in `errs`
+ * (which may be NULL). On error `cfg` holds defaults overlaid with what was valid;
+ * callers must not run with it. */
+int config_load(const char *path, struct config *cfg, struct config_errors *errs);
+
+/* Same, from a string (tests, fuzzing). */
+int config_load_string(const char *text, struct config *cfg, struct config_errors *errs);
+
+/* Writes a complete default configuration file, commented, to `path` with mode
+ * 0600. Returns 0 or -errno. */
+int config_write_default(const char *path);
+
+/* The default configuration text (static storage). */
+const char *config_default_text(void);
+
+/* Splits a list value (items separated by commas and/or whitespace) and calls
+ * `fn` on each item; stops and returns fn's value when it is non-zero. */
+int config_list_each(const char *list, int (*fn)(const char *item, void *arg), void *arg);
+
+#endif

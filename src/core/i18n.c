@@ -1,0 +1,58 @@
+/*
+ * The message catalogue of API error codes. Kept in one table so the console
+ * and the API say the same thing, and so a missing translation is easy to spot.
+ */
+#include "core/i18n.h"
+
+#include <string.h>
+#include <strings.h>
+
+struct i18n_entry {
+	const char *code;
+	const char *vi;
+	const char *en;
+};
+
+static const struct i18n_entry catalogue[] = {
+	{"invalid_request", "Yêu cầu không hợp lệ.", "The request is not valid."},
+	{"invalid_json", "Nội dung không phải JSON hợp lệ.", "The body is not valid JSON."},
+	{"unsupported_media_type", "Nội dung phải có Content-Type: application/json.",
+	 "The body must be sent with Content-Type: application/json."},
+	{"payload_too_large", "Nội dung yêu cầu quá lớn (tối đa 64 KiB).",
+	 "The request body is too large (at most 64 KiB)."},
+	{"not_found", "Không tìm thấy địa chỉ này.", "There is nothing at this address."},
+	{"method_not_allowed", "Phương thức không được hỗ trợ cho địa chỉ này.",
+	 "This method is not allowed on this address."},
+	{"internal_error", "Lỗi hệ thống. Vui lòng thử lại hoặc báo quản trị viên.",
+	 "Internal error. Try again or tell the administrator."},
+	{"service_unavailable", "Hệ thống tạm thời không phục vụ được. Vui lòng thử lại sau.",
+	 "The service is temporarily unavailable. Try again later."},
+	{"unauthorized", "Bạn cần đăng nhập.", "You need to sign in."},
+	{"forbidden", "Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."},
+	{"csrf_required", "Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token). Hãy tải lại trang.",
+	 "The anti-forgery token (X-CSRF-Token) is missing or wrong. Reload the page."},
+};
+
+enum i18n_lang i18n_lang_from_header(const char *h)
+{
+	/* Tags are in the client's order of preference in practice (q-values are rare
+	 * in browsers' defaults), so the first of vi/en to appear wins. */
+	for (const char *p = h; p && *p;) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, ",;- \t");
+		if (n == 2 && strncasecmp(p, "vi", 2) == 0)
+			return LANG_VI;
+		if (n == 2 && strncasecmp(p, "en", 2) == 0)
+			return LANG_EN;
+		p += strcspn(p, ",");
+	}
+	return LANG_VI;
+}
+
+const char *i18n_message(const char *code, enum i18n_lang lang)
+{
+	for (size_t i = 0; i < sizeof catalogue / sizeof catalogue[0]; i++)
+		if (strcmp(catalogue[i].code, code) == 0)
+			return lang == LANG_EN ? catalogue[i].en : catalogue[i].vi;
+	return lang == LANG_EN ? "The request could not be completed." : "Không thực hiện được yêu cầu.";
+}

@@ -1,0 +1,22 @@
+/*
+ * What a handler can reach: the configuration, the store and (as later modules
+ * land) the audit writer, the account service and the detector. Built once by
+ * `canhgac serve` and shared read-only by the HTTP threads.
+ */
+#ifndef CANHGAC_HTTP_APP_H
+#define CANHGAC_HTTP_APP_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+
+struct store;
+
+struct app {
+	const struct config *cfg;
+	struct store *store;
+	const char *data_dir;
+	int64_t started_at;
+};
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * The HTTP server's public face: start and stop it, and the request/response
+ * types handlers work with. Handlers never see libmicrohttpd; they read a
+ * struct http_req and fill a struct http_resp, and the server turns that into
+ * bytes with the security headers of the API on every answer.
+ */
+#ifndef CANHGAC_HTTP_HTTP_H
+#define CANHGAC_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/i18n.h"
+
+#define HTTP_BODY_MAX (64 * 1024)
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 8
+
+struct app;
+struct config;
+struct http_server;
+
+struct http_req {
+	struct app *app;
+	const char *method;           /* "GET", "POST", ... */
+	const char *path;             /* without the query string */
+	const char *params[HTTP_MAX_PARAMS]; /* {name} parts of the route, in order */
+	int n_params;
+	const char *body;             /* NUL-terminated; NULL when there is none */
+	size_t body_len;
+	char client_ip[64];
+	bool tls;
+	enum i18n_lang lang;
+	void *conn;                   /* server-private */
+	void *auth;                   /* set by the auth layer when it lands */
+};
+
+struct http_resp {
+	int status;
+	json_t *json;                 /* owned; serialised when set */
+	char *body;                   /* owned (malloc) raw body when json is NULL */
+	size_t body_len;
+	const char *content_type;     /* static string; default application/json */
+	const char *headers[HTTP_MAX_HEADERS][2]; /* static names; values copied */
+	char header_values[HTTP_MAX_HEADERS][256];
+	int n_headers;
+};
+
+typedef void (*http_handler)(struct http_req *req, struct http_resp *resp);
+
+/* Starts listening on cfg->server.listen (or `listen_override` when non-NULL).
+ * Returns 0 and the server, or -1 with a sentence for the operator in `why`:
+ * plain HTTP off loopback without trusted_proxies is refused here. */
+int http_server_start(struct app *app, const struct config *cfg, const char *listen_override,
+		      struct http_server **out, char *why, size_t why_size);
+
+/* "http://127.0.0.1:8080" for what it really listens on (port 0 resolved). */
+const char *http_server_url(const struct http_server *srv);
+
+/* Stops accepting, lets requests in progress finish, frees the server. */
+void http_server_stop(struct http_server *srv);
+
+/* Request helpers. */
+const char *http_req_header(struct http_req *req, const char *name);
+const char *http_req_query(struct http_req *req, const char *name);
+
+/* Parses the body as a JSON object. Sets a 415 or 400 error on resp and returns
+ * NULL when the Content-Type is wrong or the body is not a JSON object. The caller
+ * owns the result (json_decref). */
+json_t *http_req_json_object(struct http_req *req, struct http_resp *resp);
+
+/* Response helpers. `body` is stolen. */
+void http_resp_json(struct http_resp *resp, int status, json_t *body);
+/* {"error": code, "message": localised}; `extra` (stolen, may be NULL) adds fields. */
+void http_resp_error(struct http_req *req, struct http_resp *resp, int status, const char *code,
+		     json_t *extra);
+/* Adds a header; the value is copied (truncated at 255 bytes). */
+void http_resp_header(struct http_resp *resp, const char *name, const char *value);
+
+#endif

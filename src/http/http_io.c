@@ -1,0 +1,87 @@
+/*
+ * Request and response helpers over jansson: the JSON body of a request (with
+ * its Content-Type checked), JSON answers, and the error body of the API,
+ * `{"error": code, "message": localised text}`.
+ */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/http.h"
+
+const char *http_req_header(struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static int content_type_is_json(const char *ct)
+{
+	if (!ct)
+		return 0;
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+json_t *http_req_json_object(struct http_req *req, struct http_resp *resp)
+{
+	if (!content_type_is_json(http_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		http_resp_error(req, resp, 415, "unsupported_media_type", NULL);
+		return NULL;
+	}
+	json_error_t err;
+	json_t *j = req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err) : NULL;
+	if (!j || !json_is_object(j)) {
+		json_t *extra = json_object();
+		if (!j)
+			json_object_set_new(extra, "detail",
+					    json_sprintf("line %d column %d: %s", err.line, err.column,
+							 req->body ? err.text : "empty body"));
+		else
+			json_object_set_new(extra, "detail", json_string("expected a JSON object"));
+		json_decref(j);
+		http_resp_error(req, resp, 400, "invalid_request", extra);
+		return NULL;
+	}
+	return j;
+}
+
+void http_resp_json(struct http_resp *resp, int status, json_t *body)
+{
+	json_decref(resp->json);
+	resp->status = status;
+	resp->json = body;
+}
+
+void http_resp_error(struct http_req *req, struct http_resp *resp, int status, const char *code,
+		     json_t *extra)
+{
+	json_t *body = json_object();
+	json_object_set_new(body, "error", json_string(code));
+	json_object_set_new(body, "message", json_string(i18n_message(code, req->lang)));
+	if (extra) {
+		json_object_update(body, extra);
+		json_decref(extra);
+	}
+	http_resp_json(resp, status, body);
+}
+
+void http_resp_header(struct http_resp *resp, const char *name, const char *value)
+{
+	if (resp->n_headers >= HTTP_MAX_HEADERS)
+		return;
+	int i = resp->n_headers++;
+	resp->headers[i][0] = name;
+	snprintf(resp->header_values[i], sizeof resp->header_values[i], "%s", value);
+	resp->headers[i][1] = resp->header_values[i];
+}

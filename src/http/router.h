@@ -1,0 +1,30 @@
+/*
+ * Route table: method + path pattern ("/api/v1/users/{id}/disable") → handler.
+ * A path that matches no pattern is 404; one that matches with another method is
+ * 405 with an Allow header.
+ */
+#ifndef CANHGAC_HTTP_ROUTER_H
+#define CANHGAC_HTTP_ROUTER_H
+
+#include "http/http.h"
+
+struct http_route {
+	const char *method;
+	const char *pattern;
+	http_handler handler;
+};
+
+enum router_result { ROUTER_FOUND = 0, ROUTER_NOT_FOUND = -1, ROUTER_METHOD = -2 };
+
+/* Finds the route for method+path. On ROUTER_FOUND sets *handler and the path
+ * parameters in req (pointing into `scratch`, which must outlive the request).
+ * On ROUTER_METHOD writes the allowed methods ("GET, POST") into `allow`. */
+int router_match(const struct http_route *routes, size_t n_routes, struct http_req *req,
+		 http_handler *handler, char *scratch, size_t scratch_size, char *allow,
+		 size_t allow_size);
+
+/* The application's route table (routes.c). */
+extern const struct http_route http_routes[];
+extern const size_t http_routes_count;
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * The libmicrohttpd glue: daemon options (epoll, a thread pool sized to the cores,
+ * per-IP and total connection limits, timeouts, TLS), the body limit, the client
+ * address (behind trusted proxies), routing, and turning a struct http_resp into
+ * an MHD response with the security headers on every answer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "http/app.h"
+#include "http/http.h"
+#include "http/router.h"
+
+#define MAX_PROXIES 32
+#define PEM_MAX (64 * 1024)
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	bool tls;
+	char url[96];
+	struct net_cidr proxies[MAX_PROXIES];
+	int n_proxies;
+};
+
+struct conn_ctx {
+	char *body;
+	size_t len;
+	bool answered;  /* an early answer (413) was queued */
+	int64_t started_ms;
+};
+
+static const char CSP[] =
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+	"frame-ancestors 'none'";
+
+static void add_security_headers(struct MHD_Response *r, bool tls)
+{
+	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (tls)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+}
+
+static enum MHD_Result send_resp(struct http_server *srv, struct MHD_Connection *c,
+				 struct http_req *req, struct http_resp *resp)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (resp->status == 0) {
+		log_error("http", "handler for %s %s set no status", req->method, req->path);
+		http_resp_error(req, resp, 500, "internal_error", NULL);
+	}
+	if (resp->json) {
+		text = json_dumps(resp->json, JSON_COMPACT);
+		len = text ? strlen(text) : 0;
+		if (!resp->content_type)
+			resp->content_type = "application/json; charset=utf-8";
+	} else if (resp->body) {
+		text = resp->body;
+		len = resp->body_len;
+		resp->body = NULL;
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, text ? text : (char *)"",
+								 text ? MHD_RESPMEM_MUST_FREE
+								      : MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	add_security_headers(r, srv->tls);
+	if (resp->content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	for (int i = 0; i < resp->n_headers; i++)
+		MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static void client_ip(struct http_server *srv, struct MHD_Connection *c, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, size, "unknown");
+	if (!ci || !ci->client_addr)
+		return;
+	net_addr_format(ci->client_addr, out, size);
+	bool trusted = false;
+	for (int i = 0; i < srv->n_proxies && !trusted; i++)
+		trusted = net_cidr_contains(&srv->proxies[i], ci->client_addr);
+	if (!trusted)
+		return;
+	/* Behind a trusted proxy, the client is the rightmost X-Forwarded-For entry that
+	 * is not itself a trusted proxy: entries further left are the client's own say. */
+	const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+	if (!xff || strlen(xff) > 1024)
+		return;
+	char buf[1025];
+	strcpy(buf, xff);
+	for (;;) {
+		char *comma = strrchr(buf, ',');
+		char *item = comma ? comma + 1 : buf;
+		while (*item == ' ')
+			item++;
+		struct net_cidr one;
+		struct net_addr a;
+		char probe[80];
+		if (net_cidr_parse(item, &one) != 0 || strchr(item, '/'))
+			return; /* not an address: keep the peer's */
+		snprintf(probe, sizeof probe, one.family == AF_INET6 ? "[%s]:0" : "%s:0", item);
+		if (net_listen_parse(probe, &a) != 0)
+			return;
+		bool hop = false;
+		for (int i = 0; i < srv->n_proxies && !hop; i++)
+			hop = net_cidr_contains(&srv->proxies[i], (struct sockaddr *)&a.ss);
+		if (!hop || !comma) {
+			snprintf(out, size, "%s", item);
+			return;
+		}
+		*comma = '\0';
+	}
+}
+
+static void req_init(struct http_server *srv, struct MHD_Connection *c, struct http_req *req,
+		     const char *url, const char *method)
+{
+	memset(req, 0, sizeof *req);
+	req->app = srv->app;
+	req->method = method;
+	req->path = url;
+	req->conn = c;
+	req->tls = srv->tls;
+	req->lang = i18n_lang_from_header(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
+	client_ip(srv, c, req->client_ip, sizeof req->client_ip);
+}
+
+static void resp_free(struct http_resp *resp)
+{
+	json_decref(resp->json);
+	free(resp->body);
+}
+
+static enum MHD_Result answer_error(struct http_server *srv, struct MHD_Connection *c, const char *url,
+				    const char *method, int status, const char *code)
+{
+	struct http_req req;
+	struct http_resp resp = {0};
+	req_init(srv, c, &req, url, method);
+	http_resp_error(&req, &resp, status, code, NULL);
+	enum MHD_Result ok = send_resp(srv, c, &req, &resp);
+	resp_free(&resp);
+	return ok;
+}
+
+static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *c, const char *url,
+				const char *method, struct conn_ctx *ctx)
+{
+	struct http_req req;
+	struct http_resp resp = {0};
+	char scratch[512], allow[64];
+	http_handler handler = NULL;
+	req_init(srv, c, &req, url, method);
+	req.body = ctx->body;
+	req.body_len = ctx->len;
+	int m = router_match(http_routes, http_routes_count, &req, &handler, scratch, sizeof scratch,
+			     allow, sizeof allow);
+	if (m == ROUTER_FOUND) {
+		handler(&req, &resp);
+	} else if (m == ROUTER_METHOD) {
+		http_resp_error(&req, &resp, 405, "method_not_allowed", NULL);
+		http_resp_header(&resp, "Allow", allow);
+	} else {
+		http_resp_error(&req, &resp, 404, "not_found", NULL);
+	}
+	enum MHD_Result ok = send_resp(srv, c, &req, &resp);
+	char status[8], ms[24];
+	snprintf(status, sizeof status, "%d", resp.status);
+	snprintf(ms, sizeof ms, "%lld", (long long)(clock_now_ms() - ctx->started_ms));
+	const char *kv[] = {"method", method, "path", url, "status", status, "ms", ms,
+			    "ip", req.client_ip, NULL};
+	log_write_kv(resp.status >= 500 ? LOG_ERROR : LOG_INFO, "http", "request", kv);
+	resp_free(&resp);
+	return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	struct http_server *srv = cls;
+	struct conn_ctx *ctx = *con_cls;
+	if (!ctx) {
+		ctx = calloc(1, sizeof *ctx);
+		if (!ctx)
+			return MHD_NO;
+		ctx->started_ms = clock_now_ms();
+		*con_cls = ctx;
+		/* Refuse an announced oversized body before reading any of it. */
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
+			ctx->answered = true;
+			return answer_error(srv, c, url, method, 413, "payload_too_large");
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (ctx->answered)
+			return MHD_YES;
+		if (ctx->len + n > HTTP_BODY_MAX) { /* chunked bodies announce no length */
+			free(ctx->body);
+			ctx->body = NULL;
+			ctx->answered = true;
+			return answer_error(srv, c, url, method, 413, "payload_too_large");
+		}
+		char *nb = realloc(ctx->body, ctx->len + n + 1);
+		if (!nb)
+			return MHD_NO;
+		memcpy(nb + ctx->len, upload_data, n);
+		ctx->body = nb;
+		ctx->len += n;
+		ctx->body[ctx->len] = '\0';
+		return MHD_YES;
+	}
+	if (ctx->answered)
+		return MHD_YES;
+	ctx->answered = true;
+	return dispatch(srv, c, url, method, ctx);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	struct conn_ctx *ctx = *con_cls;
+	if (ctx) {
+		free(ctx->body);
+		free(ctx);
+		*con_cls = NULL;
+	}
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_warn("http", "libmicrohttpd: %s", msg);
+}
+
+/* Reads a PEM file into a new NUL-terminated buffer the caller frees (and wipes). */
+static char *read_pem(const char *path, char *why, size_t why_size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size <= 0 || sb.st_size > PEM_MAX) {
+		snprintf(why, why_size, "cannot read %s: %s", path, fd < 0 ? strerror(errno) : "empty or too large");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	char *buf = malloc((size_t)sb.st_size + 1);
+	ssize_t n = buf ? read(fd, buf, (size_t)sb.st_size) : -1;
+	close(fd);
+	if (n != sb.st_size) {
+		free(buf);
+		snprintf(why, why_size, "cannot read %s", path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int add_proxy(const char *item, void *arg)
+{
+	struct http_server *srv = arg;
+	if (srv->n_proxies >= MAX_PROXIES || net_cidr_parse(item, &srv->proxies[srv->n_proxies]))
+		return -1;
+	srv->n_proxies++;
+	return 0;
+}
+
+int http_server_start(struct app *app, const struct config *cfg, const char *listen_override,
+		      struct http_server **out, char *why, size_t why_size)
+{
+	const char *listen = listen_override ? listen_override : cfg->server.listen;
+	struct net_addr addr;
+	char *cert = NULL, *key = NULL;
+	int rc = -1;
+	*out = NULL;
+	if (net_listen_parse(listen, &addr) != 0) {
+		snprintf(why, why_size, "bad listen address '%s': expected HOST:PORT, e.g. 127.0.0.1:8080", listen);
+		return -1;
+	}
+	struct http_server *srv = calloc(1, sizeof *srv);
+	if (!srv) {
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	srv->app = app;
+	srv->tls = cfg->server.tls_cert[0] != '\0';
+	if (config_list_each(cfg->server.trusted_proxies, add_proxy, srv)) {
+		snprintf(why, why_size, "[server] trusted_proxies: bad entry or more than %d", MAX_PROXIES);
+		goto out;
+	}
+	if (!srv->tls && srv->n_proxies == 0 && !net_addr_is_loopback((struct sockaddr *)&addr.ss)) {
+		snprintf(why, why_size,
+			 "refusing to serve plain HTTP on %s, which is not loopback: set [server] tls_cert "
+			 "and tls_key, or name the TLS-terminating proxy in [server] trusted_proxies",
+			 listen);
+		goto out;
+	}
+	unsigned threads = cfg->server.threads > 0 ? (unsigned)cfg->server.threads
+						   : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (addr.ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (srv->tls) {
+		flags |= MHD_USE_TLS;
+		cert = read_pem(cfg->server.tls_cert, why, why_size);
+		key = cert ? read_pem(cfg->server.tls_key, why, why_size) : NULL;
+		if (!cert || !key)
+			goto out;
+	}
+	struct MHD_OptionItem tls_opts[] = {
+		{srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr.ss,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->server.max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->server.max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->server.connection_timeout_seconds,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_ARRAY, tls_opts,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		snprintf(why, why_size, "cannot listen on %s: %s (is the port in use, or the TLS files wrong?)",
+			 listen, strerror(errno));
+		goto out;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	char host[64];
+	net_addr_format((struct sockaddr *)&addr.ss, host, sizeof host);
+	snprintf(srv->url, sizeof srv->url, addr.ss.ss_family == AF_INET6 ? "%s://[%s]:%u" : "%s://%s:%u",
+		 srv->tls ? "https" : "http", host, di ? di->port : 0);
+	log_info("http", "listening on %s with %u threads", srv->url, threads);
+	rc = 0;
+out:
+	if (cert)
+		sodium_memzero(cert, strlen(cert));
+	if (key)
+		sodium_memzero(key, strlen(key));
+	free(cert);
+	free(key);
+	if (rc) {
+		free(srv);
+		return rc;
+	}
+	*out = srv;
+	return 0;
+}
+
+const char *http_server_url(const struct http_server *srv)
+{
+	return srv->url;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	/* Stop accepting first, then wait for the workers: requests in progress finish. */
+	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
+}
