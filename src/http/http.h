@@ -33,7 +33,8 @@ struct http_req {
 	bool tls;
 	enum i18n_lang lang;
 	void *conn;                   /* server-private */
-	void *auth;                   /* set by the auth layer when it lands */
+	void *auth;                   /* the signed-in caller (http/guard.h); freed and wiped by the server */
+	size_t auth_size;
 };
 
 struct http_resp {
@@ -64,6 +65,7 @@ void http_server_stop(struct http_server *srv);
 /* Request helpers. */
 const char *http_req_header(struct http_req *req, const char *name);
 const char *http_req_query(struct http_req *req, const char *name);
+const char *http_req_cookie(struct http_req *req, const char *name);
 
 /* Parses the body as a JSON object. Sets a 415 or 400 error on resp and returns
  * NULL when the Content-Type is wrong or the body is not a JSON object. The caller

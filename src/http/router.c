@@ -41,7 +41,7 @@ static int pattern_match(const char *pattern, const char *path, struct http_req 
 }
 
 int router_match(const struct http_route *routes, size_t n_routes, struct http_req *req,
-		 http_handler *handler, char *scratch, size_t scratch_size, char *allow,
+		 const struct http_route **found, char *scratch, size_t scratch_size, char *allow,
 		 size_t allow_size)
 {
 	int path_seen = 0;
@@ -53,7 +53,7 @@ int router_match(const struct http_route *routes, size_t n_routes, struct http_r
 		if (!pattern_match(routes[i].pattern, req->path, req, scratch, scratch_size))
 			continue;
 		if (strcmp(routes[i].method, method) == 0) {
-			*handler = routes[i].handler;
+			*found = &routes[i];
 			return ROUTER_FOUND;
 		}
 		path_seen = 1;

@@ -8,19 +8,25 @@
 
 #include "http/http.h"
 
+enum http_route_flags {
+	HTTP_ROUTE_INLINE = 0,     /* runs on the HTTP thread */
+	HTTP_ROUTE_POOL = 1u << 0, /* runs on the worker pool (deliberately slow work: argon2id) */
+};
+
 struct http_route {
 	const char *method;
 	const char *pattern;
 	http_handler handler;
+	unsigned flags;
 };
 
 enum router_result { ROUTER_FOUND = 0, ROUTER_NOT_FOUND = -1, ROUTER_METHOD = -2 };
 
-/* Finds the route for method+path. On ROUTER_FOUND sets *handler and the path
+/* Finds the route for method+path. On ROUTER_FOUND sets *found and the path
  * parameters in req (pointing into `scratch`, which must outlive the request).
  * On ROUTER_METHOD writes the allowed methods ("GET, POST") into `allow`. */
 int router_match(const struct http_route *routes, size_t n_routes, struct http_req *req,
-		 http_handler *handler, char *scratch, size_t scratch_size, char *allow,
+		 const struct http_route **found, char *scratch, size_t scratch_size, char *allow,
 		 size_t allow_size);
 
 /* The application's route table (routes.c). */

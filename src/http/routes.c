@@ -6,7 +6,7 @@
 #include "http/router.h"
 
 const struct http_route http_routes[] = {
-	{"GET", "/healthz", h_health_get},
+	{"GET", "/healthz", h_health_get, HTTP_ROUTE_INLINE},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -21,13 +22,17 @@
 #include "core/net.h"
 #include "http/app.h"
 #include "http/http.h"
+#include "http/pool.h"
 #include "http/router.h"
 
 #define MAX_PROXIES 32
 #define PEM_MAX (64 * 1024)
 
+#define POOL_QUEUE 256
+
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct http_pool *pool;
 	struct app *app;
 	bool tls;
 	char url[96];
@@ -35,11 +40,26 @@ struct http_server {
 	int n_proxies;
 };
 
+enum conn_state { CONN_READING = 0, CONN_TOO_LARGE, CONN_IN_POOL, CONN_DONE, CONN_ANSWERED };
+
+/* A chunked body announces no length; MHD lets an answer be queued only before the
+ * body or after all of it, so an oversized one is discarded up to this much more,
+ * then answered 413; beyond it the connection is cut. */
+#define DISCARD_MAX (1024 * 1024)
+
+/* One request: its body, and (for pooled routes) the request and response that
+ * outlive the HTTP thread's call while a worker runs the handler. */
 struct conn_ctx {
 	char *body;
 	size_t len;
-	bool answered;  /* an early answer (413) was queued */
+	_Atomic int state;
 	int64_t started_ms;
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const struct http_route *route;
+	struct http_req req;
+	struct http_resp resp;
+	char scratch[512];
 };
 
 static const char CSP[] =
@@ -155,6 +175,17 @@ static void resp_free(struct http_resp *resp)
 {
 	json_decref(resp->json);
 	free(resp->body);
+	resp->json = NULL;
+	resp->body = NULL;
+}
+
+static void req_free(struct http_req *req)
+{
+	if (req->auth) {
+		sodium_memzero(req->auth, req->auth_size);
+		free(req->auth);
+		req->auth = NULL;
+	}
 }
 
 static enum MHD_Result answer_error(struct http_server *srv, struct MHD_Connection *c, const char *url,
@@ -169,35 +200,63 @@ static enum MHD_Result answer_error(struct http_server *srv, struct MHD_Connecti
 	return ok;
 }
 
+static void log_request(struct conn_ctx *ctx)
+{
+	char status[8], ms[24];
+	snprintf(status, sizeof status, "%d", ctx->resp.status);
+	snprintf(ms, sizeof ms, "%lld", (long long)(clock_now_ms() - ctx->started_ms));
+	const char *kv[] = {"method", ctx->req.method, "path", ctx->req.path, "status", status, "ms", ms,
+			    "ip", ctx->req.client_ip, NULL};
+	log_write_kv(ctx->resp.status >= 500 ? LOG_ERROR : LOG_INFO, "http", "request", kv);
+}
+
+/* Sends the finished response of ctx and releases what the request held. */
+static enum MHD_Result finish(struct conn_ctx *ctx)
+{
+	ctx->state = CONN_ANSWERED;
+	enum MHD_Result ok = send_resp(ctx->srv, ctx->conn, &ctx->req, &ctx->resp);
+	log_request(ctx);
+	resp_free(&ctx->resp);
+	req_free(&ctx->req);
+	return ok;
+}
+
+static void pool_run(void *arg)
+{
+	struct conn_ctx *ctx = arg;
+	ctx->route->handler(&ctx->req, &ctx->resp);
+	ctx->state = CONN_DONE;
+	MHD_resume_connection(ctx->conn);
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *c, const char *url,
 				const char *method, struct conn_ctx *ctx)
 {
-	struct http_req req;
-	struct http_resp resp = {0};
-	char scratch[512], allow[64];
-	http_handler handler = NULL;
-	req_init(srv, c, &req, url, method);
-	req.body = ctx->body;
-	req.body_len = ctx->len;
-	int m = router_match(http_routes, http_routes_count, &req, &handler, scratch, sizeof scratch,
+	char allow[64];
+	struct http_req *req = &ctx->req;
+	struct http_resp *resp = &ctx->resp;
+	req_init(srv, c, req, url, method);
+	req->body = ctx->body;
+	req->body_len = ctx->len;
+	int m = router_match(http_routes, http_routes_count, req, &ctx->route, ctx->scratch, sizeof ctx->scratch,
 			     allow, sizeof allow);
-	if (m == ROUTER_FOUND) {
-		handler(&req, &resp);
+	if (m == ROUTER_FOUND && (ctx->route->flags & HTTP_ROUTE_POOL)) {
+		ctx->state = CONN_IN_POOL;
+		MHD_suspend_connection(c);
+		if (http_pool_submit(srv->pool, pool_run, ctx) == 0)
+			return MHD_YES;
+		MHD_resume_connection(c);
+		http_resp_error(req, resp, 503, "service_unavailable", NULL);
+		http_resp_header(resp, "Retry-After", "1");
+	} else if (m == ROUTER_FOUND) {
+		ctx->route->handler(req, resp);
 	} else if (m == ROUTER_METHOD) {
-		http_resp_error(&req, &resp, 405, "method_not_allowed", NULL);
-		http_resp_header(&resp, "Allow", allow);
+		http_resp_error(req, resp, 405, "method_not_allowed", NULL);
+		http_resp_header(resp, "Allow", allow);
 	} else {
-		http_resp_error(&req, &resp, 404, "not_found", NULL);
+		http_resp_error(req, resp, 404, "not_found", NULL);
 	}
-	enum MHD_Result ok = send_resp(srv, c, &req, &resp);
-	char status[8], ms[24];
-	snprintf(status, sizeof status, "%d", resp.status);
-	snprintf(ms, sizeof ms, "%lld", (long long)(clock_now_ms() - ctx->started_ms));
-	const char *kv[] = {"method", method, "path", url, "status", status, "ms", ms,
-			    "ip", req.client_ip, NULL};
-	log_write_kv(resp.status >= 500 ? LOG_ERROR : LOG_INFO, "http", "request", kv);
-	resp_free(&resp);
-	return ok;
+	return finish(ctx);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -212,25 +271,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!ctx)
 			return MHD_NO;
 		ctx->started_ms = clock_now_ms();
+		ctx->srv = srv;
+		ctx->conn = c;
 		*con_cls = ctx;
 		/* Refuse an announced oversized body before reading any of it. */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
-			ctx->answered = true;
+			ctx->state = CONN_ANSWERED;
 			return answer_error(srv, c, url, method, 413, "payload_too_large");
 		}
+		return MHD_YES;
+	}
+	if (ctx->state == CONN_DONE) /* resumed after the pool ran the handler */
+		return finish(ctx);
+	if (ctx->state == CONN_TOO_LARGE) {
+		ctx->len += *upload_data_size;
+		if (*upload_data_size == 0) {
+			ctx->state = CONN_ANSWERED;
+			return answer_error(srv, c, url, method, 413, "payload_too_large");
+		}
+		*upload_data_size = 0;
+		return ctx->len > HTTP_BODY_MAX + DISCARD_MAX ? MHD_NO : MHD_YES;
+	}
+	if (ctx->state != CONN_READING) {
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (ctx->answered)
-			return MHD_YES;
-		if (ctx->len + n > HTTP_BODY_MAX) { /* chunked bodies announce no length */
+		if (ctx->len + n > HTTP_BODY_MAX) {
 			free(ctx->body);
 			ctx->body = NULL;
-			ctx->answered = true;
-			return answer_error(srv, c, url, method, 413, "payload_too_large");
+			ctx->len += n;
+			ctx->state = CONN_TOO_LARGE;
+			return MHD_YES;
 		}
 		char *nb = realloc(ctx->body, ctx->len + n + 1);
 		if (!nb)
@@ -241,9 +316,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		ctx->body[ctx->len] = '\0';
 		return MHD_YES;
 	}
-	if (ctx->answered)
-		return MHD_YES;
-	ctx->answered = true;
 	return dispatch(srv, c, url, method, ctx);
 }
 
@@ -255,6 +327,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	struct conn_ctx *ctx = *con_cls;
 	if (ctx) {
+		resp_free(&ctx->resp);
+		req_free(&ctx->req);
 		free(ctx->body);
 		free(ctx);
 		*con_cls = NULL;
@@ -336,7 +410,8 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 						   : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (addr.ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (srv->tls) {
@@ -351,6 +426,13 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
 		{MHD_OPTION_END, 0, NULL},
 	};
+	/* Workers for slow-on-purpose requests: one per core, since argon2id is CPU-bound;
+	 * their memory is bounded by threads x the argon2id memory cost. */
+	srv->pool = http_pool_new(threads, POOL_QUEUE);
+	if (!srv->pool) {
+		snprintf(why, why_size, "cannot start the worker pool");
+		goto out;
+	}
 	srv->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
@@ -383,6 +465,7 @@ out:
 	free(cert);
 	free(key);
 	if (rc) {
+		http_pool_free(srv->pool);
 		free(srv);
 		return rc;
 	}
@@ -399,10 +482,20 @@ void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
-	/* Stop accepting first, then wait for the workers: requests in progress finish. */
+	/* Stop accepting; let the pool finish (each job resumes its connection, whose
+	 * answer the HTTP threads then send); give open requests up to 5 s to end;
+	 * then stop the HTTP threads. */
 	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	http_pool_free(srv->pool);
+	for (int i = 0; i < 50; i++) {
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!di || di->num_connections == 0)
+			break;
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 	MHD_stop_daemon(srv->daemon);
 	free(srv);
 }

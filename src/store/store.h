@@ -50,4 +50,7 @@ int store_meta_set(struct store *st, const char *key, const char *value);
 /* Text for an error code, for log lines. */
 const char *store_strerror(int err);
 
+/* The areas of the interface, one header each. */
+#include "store/store_accounts.h"
+
 #endif
