@@ -4,7 +4,9 @@
  * every migration applied. Refuses a directory that is already initialised.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/sign.h"
@@ -85,9 +87,14 @@ int cli_init(int argc, char **argv)
 		fprintf(stderr, "canhgac init: cannot write to the new database\n");
 		return CLI_FAIL;
 	}
-	if (json)
-		printf("{\"data\": \"%s\", \"initialised_at\": \"%s\"}\n", dir, now);
-	else
+	if (json) {
+		/* through jansson: a path may hold quotes, backslashes or control characters */
+		json_t *j = json_pack("{s:s, s:s}", "data", dir, "initialised_at", now);
+		char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		printf("%s\n", text ? text : "{}");
+		free(text);
+		json_decref(j);
+	} else
 		printf("initialised %s\n", dir);
 	return CLI_OK;
 }

@@ -56,6 +56,13 @@ int cli_serve(int argc, char **argv)
 	if (!dir)
 		return cli_usage_error("serve", "--data DIR is required");
 
+	if (!datadir_is_initialised(dir)) {
+		fprintf(stderr,
+			"canhgac serve: %s is not a canhgac data directory (it has no canhgac.db): "
+			"run 'canhgac init --data %s' first, or pass the right --data\n",
+			dir, dir);
+		return CLI_FAIL;
+	}
 	static struct config cfg;
 	if (cli_load_config(dir, config_path, &cfg))
 		return CLI_FAIL;

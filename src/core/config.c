@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/net.h"
 
 enum cfg_type { T_INT, T_BOOL, T_STR };
@@ -118,7 +119,8 @@ struct cfg_parse {
 	struct config_errors *errs;
 	int line;
 	int key_line[N_KEYS];
-	char bad_section[64];
+	int section_line; /* line of the latest [section] header */
+	int bad_section_line; /* header line of the unknown section last reported, plus one */
 	const char *text; /* load from string */
 	size_t pos;
 	FILE *fp;
@@ -196,9 +198,11 @@ static int check_date_item(const char *item, void *arg)
 	(void)arg;
 	int y, m, d;
 	char extra;
+	int64_t day;
 	if (strlen(item) != 10 || sscanf(item, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
 		return 1;
-	return m < 1 || m > 12 || d < 1 || d > 31 || y < 2000 || y > 2200;
+	/* the calendar check rejects 2026-02-30 and 2025-02-29 too */
+	return clock_parse_local_date(item, &day) != 0 || y < 2000 || y > 2200;
 }
 
 static int check_cidr_item(const char *item, void *arg)
@@ -333,10 +337,12 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 {
 	struct cfg_parse *p = user;
 	if (!section_known(section)) {
-		/* one error per unknown section, at its first key */
-		if (strncmp(p->bad_section, section, sizeof p->bad_section - 1) != 0) {
-			snprintf(p->bad_section, sizeof p->bad_section, "%s", section);
-			cfg_error(p->errs, p->line, "unknown section [%s]", *section ? section : "(none)");
+		/* one error per unknown section header (or for keys before any section),
+		 * on the header's line; keys before any section have header line 0 */
+		if (p->bad_section_line != p->section_line + 1) {
+			p->bad_section_line = p->section_line + 1;
+			cfg_error(p->errs, *section ? p->section_line : p->line, "unknown section [%s]",
+				  *section ? section : "(none)");
 		}
 		return 1;
 	}
@@ -378,8 +384,29 @@ static char *cfg_read_line(char *str, int num, void *stream)
 		p->pos += n;
 		r = str;
 	}
-	if (r)
-		p->line++;
+	if (!r)
+		return NULL;
+	p->line++;
+	size_t len = strlen(str);
+	if (len == (size_t)num - 1 && str[len - 1] != '\n') {
+		/* Longer than libinih's buffer: it would parse the rest as another line.
+		 * Skip the rest and say so, so that line numbers stay right. */
+		if (p->fp) {
+			int ch;
+			while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
+				;
+		} else {
+			p->pos += strcspn(p->text + p->pos, "\n");
+			if (p->text[p->pos] == '\n')
+				p->pos++;
+		}
+		cfg_error(p->errs, p->line, "line too long: at most %d characters", num - 3);
+		str[0] = '\0';
+		return str;
+	}
+	const char *t = str + strspn(str, " \t");
+	if (*t == '[')
+		p->section_line = p->line;
 	return r;
 }
 
@@ -391,24 +418,32 @@ static int key_index(const char *section, const char *name)
 	return 0;
 }
 
+/* The line of key `a`, or of `b` when only `b` is in the file: a cross-key error
+ * points at whichever of the pair the operator actually wrote. */
+static int pair_line(const int *ln, const char *section, const char *a, const char *b)
+{
+	int la = ln[key_index(section, a)];
+	return la ? la : ln[key_index(section, b)];
+}
+
 static void cfg_cross_checks(struct cfg_parse *p)
 {
 	struct config *c = p->cfg;
 	int *ln = p->key_line;
 	if (c->password.warn_days >= c->password.max_age_days)
-		cfg_error(p->errs, ln[key_index("password", "warn_days")],
+		cfg_error(p->errs, pair_line(ln, "password", "warn_days", "max_age_days"),
 			  "[password] warn_days (%d) must be less than max_age_days (%d)",
 			  c->password.warn_days, c->password.max_age_days);
 	if (c->session.idle_seconds > c->session.absolute_seconds)
-		cfg_error(p->errs, ln[key_index("session", "idle_seconds")],
+		cfg_error(p->errs, pair_line(ln, "session", "idle_seconds", "absolute_seconds"),
 			  "[session] idle_seconds (%d) must not exceed absolute_seconds (%d)",
 			  c->session.idle_seconds, c->session.absolute_seconds);
 	if (c->quota.user_per_minute > c->quota.user_per_day)
-		cfg_error(p->errs, ln[key_index("quota", "user_per_minute")],
+		cfg_error(p->errs, pair_line(ln, "quota", "user_per_minute", "user_per_day"),
 			  "[quota] user_per_minute (%d) must not exceed user_per_day (%d)",
 			  c->quota.user_per_minute, c->quota.user_per_day);
 	if (strcmp(c->workhours.start, c->workhours.end) >= 0)
-		cfg_error(p->errs, ln[key_index("workhours", "end")],
+		cfg_error(p->errs, pair_line(ln, "workhours", "end", "start"),
 			  "[workhours] end (%s) must be after start (%s)", c->workhours.end,
 			  c->workhours.start);
 	if ((c->server.tls_cert[0] == '\0') != (c->server.tls_key[0] == '\0'))
@@ -418,6 +453,12 @@ static void cfg_cross_checks(struct cfg_parse *p)
 
 static int cfg_run(struct cfg_parse *p, struct config_errors *errs)
 {
+	/* Debian's libinih makes its line buffer a run-time setting; the default of 200
+	 * bytes is too short for a list of trusted proxies or holidays. Config is read
+	 * before any thread starts, so setting these globals here is safe. */
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_initial_alloc = ini_max_line = CONFIG_LIST_MAX + 256;
 	int rc = ini_parse_stream(cfg_read_line, p, cfg_handler, p);
 	if (rc > 0) /* libinih reports the first line it could not parse */
 		cfg_error(errs, rc, "cannot parse this line: expected [section], key = value, or a ; comment");
@@ -452,6 +493,10 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 	}
 	struct cfg_parse p = {.cfg = cfg, .errs = errs, .fp = fp};
 	int rc = cfg_run(&p, errs);
+	if (ferror(fp)) { /* a directory, an I/O error: not an empty, valid file */
+		cfg_error(errs, 0, "cannot read %s: %s", path, strerror(errno));
+		rc = -1;
+	}
 	fclose(fp);
 	return rc;
 }

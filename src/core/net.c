@@ -12,7 +12,8 @@
 static int parse_port(const char *s, in_port_t *out)
 {
 	char *end;
-	if (!*s || strlen(s) > 5)
+	/* digits only: strtol alone would take " 80" and "+80" */
+	if (!*s || strlen(s) > 5 || strspn(s, "0123456789") != strlen(s))
 		return -1;
 	long p = strtol(s, &end, 10);
 	if (*end || p < 0 || p > 65535)
@@ -97,7 +98,7 @@ int net_cidr_parse(const char *s, struct net_cidr *out)
 	if (slash) {
 		char *end;
 		long p = strtol(slash + 1, &end, 10);
-		if (!slash[1] || *end || p < 0 || p > max)
+		if (!slash[1] || strspn(slash + 1, "0123456789") != strlen(slash + 1) || *end || p > max)
 			return -1;
 		out->prefix = (int)p;
 	}

@@ -40,6 +40,16 @@ static int pattern_match(const char *pattern, const char *path, struct http_req 
 	return 1;
 }
 
+/* True if `method` is already an item of the comma-separated list `allow`. */
+static int method_listed(const char *allow, const char *method)
+{
+	size_t n = strlen(method);
+	for (const char *p = allow; (p = strstr(p, method)); p += n)
+		if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 int router_match(const struct http_route *routes, size_t n_routes, struct http_req *req,
 		 const struct http_route **found, char *scratch, size_t scratch_size, char *allow,
 		 size_t allow_size)
@@ -57,6 +67,8 @@ int router_match(const struct http_route *routes, size_t n_routes, struct http_r
 			return ROUTER_FOUND;
 		}
 		path_seen = 1;
+		if (method_listed(allow, routes[i].method))
+			continue; /* a literal and a {param} route may both match */
 		int w = snprintf(allow + alen, allow_size - alen, "%s%s", alen ? ", " : "", routes[i].method);
 		if (w > 0 && (size_t)w < allow_size - alen)
 			alen += (size_t)w;
