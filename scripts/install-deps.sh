@@ -8,7 +8,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev python3 tzdata
 libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
 libpwquality-dev cracklib-runtime libinih-dev libgnutls28-dev libcmocka-dev
-openssl"
+libcurl4-gnutls-dev openssl"
 
 if [ "${CANHGAC_SKIP_DEPS:-0}" = 1 ]; then
 	exit 0

@@ -26,6 +26,10 @@ static int cli_version(int argc, char **argv)
 static const struct command commands[] = {
 	{"init", cli_init, "create a data directory, keys, configuration and database"},
 	{"serve", cli_serve, "run the HTTP API, the console and the workers"},
+	{"demo", cli_demo, "initialise a demo instance of Dong Nai and serve it"},
+	{"user", cli_user, "add, list, disable, enable, unlock accounts, reset passwords"},
+	{"agency", cli_agency, "add and list agencies"},
+	{"audit", cli_audit, "verify the audit log, who looked a citizen up, export, reindex"},
 	{"config", cli_config, "check a configuration file, or print the default one"},
 	{"version", cli_version, "print the version"},
 };

@@ -13,6 +13,22 @@
 int cli_init(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_config(int argc, char **argv);
+int cli_audit(int argc, char **argv);
+int cli_user(int argc, char **argv);
+int cli_agency(int argc, char **argv);
+int cli_demo(int argc, char **argv);
+
+/* The agency of the province's IT centre, made by init with the first admin. */
+#define ADMIN_AGENCY_CODE "TTCNTT"
+#define ADMIN_AGENCY_NAME "Trung tâm Công nghệ thông tin và Truyền thông tỉnh"
+
+/* Creates a new instance in dir (see `canhgac init --help`). Prints the admin's
+ * one-time password (as JSON with json; not at all with quiet). 0 or -1. */
+int cli_init_instance(const char *dir, int json, int quiet);
+
+/* Runs the server of dir until SIGTERM/SIGINT (see `canhgac serve --help`); json
+ * prints the listen URL as {"url": ...}. Returns the exit code. */
+int cli_serve_run(const char *dir, const char *config_path, const char *listen, int json);
 
 /* Shared by subcommands: prints "canhgac <cmd>: <message>" and a hint to use --help,
  * returns CLI_USAGE. */

@@ -1,15 +1,20 @@
 /*
  * `canhgac init --data DIR`: a new instance. Creates DIR (0700) with audit/ and
  * keys/, the audit signing key pair, a default canhgac.conf and the database with
- * every migration applied. Refuses a directory that is already initialised.
+ * every migration applied, then the IT centre's agency and the account `admin`,
+ * whose one-time password is printed once. Refuses a directory that is already
+ * initialised.
  */
 #include <getopt.h>
 #include <jansson.h>
-#include <stdio.h>
+#include <sodium.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "audit/sign.h"
+#include "auth/auth.h"
+#include "cli/cli_env.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -31,6 +36,68 @@ static const char usage[] =
 	"  --data DIR   the data directory to create\n"
 	"  --json       print the result as one JSON object\n"
 	"  -h, --help   this help\n";
+
+int cli_init_instance(const char *dir, int json, int quiet)
+{
+	char why[512], path[DATADIR_PATH_MAX];
+	if (datadir_create(dir, why, sizeof why) || audit_sign_keygen(dir, why, sizeof why)) {
+		fprintf(stderr, "canhgac init: %s\n", why);
+		return -1;
+	}
+	datadir_path(dir, "canhgac.conf", path, sizeof path);
+	int rc = config_write_default(path);
+	if (rc) {
+		fprintf(stderr, "canhgac init: cannot write %s: %s\n", path, strerror(-rc));
+		return -1;
+	}
+	struct store *st;
+	datadir_path(dir, "canhgac.db", path, sizeof path);
+	if (store_open(path, STORE_OPEN_CREATE, &st, why, sizeof why)) {
+		fprintf(stderr, "canhgac init: %s\n", why);
+		return -1;
+	}
+	char now[32];
+	clock_format_rfc3339(clock_now(), now, sizeof now);
+	rc = store_meta_set(st, "initialised_at", now) || store_meta_set(st, "initialised_by", CANHGAC_VERSION);
+	store_close(st);
+	if (rc) {
+		fprintf(stderr, "canhgac init: cannot write to the new database\n");
+		return -1;
+	}
+
+	/* The province's IT centre and its first administrator. */
+	struct cli_env env;
+	if (cli_env_open(&env, dir))
+		return -1;
+	const char *field = NULL;
+	struct auth_new_user admin = {"admin", "Quản trị hệ thống", ADMIN_AGENCY_CODE, "admin"};
+	struct store_user u;
+	char otp[AUTH_OTP_MAX];
+	rc = auth_agency_create(&env.auth, NULL, ADMIN_AGENCY_CODE, ADMIN_AGENCY_NAME, 0, &field);
+	if (rc == 0)
+		rc = auth_user_create(&env.auth, NULL, &admin, &u, otp, &field);
+	cli_env_close(&env);
+	if (rc) {
+		fprintf(stderr, "canhgac init: cannot create the admin account (%d)\n", rc);
+		return -1;
+	}
+	if (json) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "data", dir, "username", "admin", "one_time_password", otp);
+		char *t = json_dumps(j, JSON_COMPACT);
+		printf("%s\n", t);
+		sodium_memzero(t, strlen(t));
+		free(t);
+		json_decref(j);
+	} else if (!quiet) {
+		printf("initialised %s\n"
+		       "account: admin\n"
+		       "one-time password: %s\n"
+		       "(shown once: write it on the handover record; it must be changed at first sign-in)\n",
+		       dir, otp);
+	}
+	sodium_memzero(otp, sizeof otp);
+	return 0;
+}
 
 int cli_init(int argc, char **argv)
 {
@@ -62,39 +129,5 @@ int cli_init(int argc, char **argv)
 			dir, dir);
 		return CLI_FAIL;
 	}
-	char why[512], path[DATADIR_PATH_MAX];
-	if (datadir_create(dir, why, sizeof why) || audit_sign_keygen(dir, why, sizeof why)) {
-		fprintf(stderr, "canhgac init: %s\n", why);
-		return CLI_FAIL;
-	}
-	datadir_path(dir, "canhgac.conf", path, sizeof path);
-	int rc = config_write_default(path);
-	if (rc) {
-		fprintf(stderr, "canhgac init: cannot write %s: %s\n", path, strerror(-rc));
-		return CLI_FAIL;
-	}
-	struct store *st;
-	datadir_path(dir, "canhgac.db", path, sizeof path);
-	if (store_open(path, STORE_OPEN_CREATE, &st, why, sizeof why)) {
-		fprintf(stderr, "canhgac init: %s\n", why);
-		return CLI_FAIL;
-	}
-	char now[32];
-	clock_format_rfc3339(clock_now(), now, sizeof now);
-	rc = store_meta_set(st, "initialised_at", now) || store_meta_set(st, "initialised_by", CANHGAC_VERSION);
-	store_close(st);
-	if (rc) {
-		fprintf(stderr, "canhgac init: cannot write to the new database\n");
-		return CLI_FAIL;
-	}
-	if (json) {
-		/* through jansson: a path may hold quotes, backslashes or control characters */
-		json_t *j = json_pack("{s:s, s:s}", "data", dir, "initialised_at", now);
-		char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		printf("%s\n", text ? text : "{}");
-		free(text);
-		json_decref(j);
-	} else
-		printf("initialised %s\n", dir);
-	return CLI_OK;
+	return cli_init_instance(dir, json, 0) ? CLI_FAIL : CLI_OK;
 }

@@ -1,14 +1,18 @@
 /*
- * `canhgac serve`: loads the configuration, opens the store, starts the HTTP
- * server and waits for SIGTERM or SIGINT, then drains requests and stops. The
- * signals are blocked before any thread starts and taken with sigwait, so no
- * handler runs in signal context.
+ * `canhgac serve`: loads the configuration, opens the store and the audit log,
+ * starts the account service and the HTTP server, and waits for SIGTERM or SIGINT;
+ * then it drains requests, flushes the audit log and stops. The signals are
+ * blocked before any thread starts and taken with sigwait, so no handler runs in
+ * signal context.
  */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "auth/hash.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -19,7 +23,7 @@
 #include "store/store.h"
 
 static const char usage[] =
-	"Usage: canhgac serve --data DIR [--config FILE] [--listen HOST:PORT]\n"
+	"Usage: canhgac serve --data DIR [--config FILE] [--listen HOST:PORT] [--json]\n"
 	"\n"
 	"Runs the HTTP API, the web console and the background workers.\n"
 	"Prints the address it listens on. SIGTERM or SIGINT drains requests and stops.\n"
@@ -28,34 +32,26 @@ static const char usage[] =
 	"  --data DIR          the data directory made by 'canhgac init'\n"
 	"  --config FILE       configuration (default DIR/canhgac.conf)\n"
 	"  --listen HOST:PORT  overrides [server] listen; port 0 picks a free port\n"
+	"  --json              print the address as {\"url\": ...}\n"
 	"  -h, --help          this help\n";
 
-int cli_serve(int argc, char **argv)
+static void wait_for_stop(const sigset_t *sigs)
 {
-	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"config", required_argument, NULL, 'c'},
-		{"listen", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
-	};
-	const char *dir = NULL, *config_path = NULL, *listen = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': config_path = optarg; break;
-		case 'l': listen = optarg; break;
-		case 'h': fputs(usage, stdout); return CLI_OK;
-		default: return cli_usage_error("serve", "unknown option");
+	int sig = 0;
+	for (;;) {
+		if (sigwait(sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("serve", "SIGHUP: nothing to reload yet; restart to apply configuration");
+			continue;
 		}
+		break;
 	}
-	if (optind != argc)
-		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
-	if (!dir)
-		return cli_usage_error("serve", "--data DIR is required");
+	log_info("serve", "signal %d: draining requests, flushing the audit log and stopping", sig);
+}
 
+int cli_serve_run(const char *dir, const char *config_path, const char *listen, int json)
+{
 	if (!datadir_is_initialised(dir)) {
 		fprintf(stderr,
 			"canhgac serve: %s is not a canhgac data directory (it has no canhgac.db): "
@@ -70,14 +66,7 @@ int cli_serve(int argc, char **argv)
 	log_level_parse(cfg.log.level, &level);
 	log_setup(level, NULL);
 
-	char why[512], path[DATADIR_PATH_MAX];
-	struct store *st = NULL;
-	datadir_path(dir, "canhgac.db", path, sizeof path);
-	if (store_open(path, STORE_OPEN_EXISTING, &st, why, sizeof why)) {
-		fprintf(stderr, "canhgac serve: %s\n", why);
-		return CLI_FAIL;
-	}
-
+	/* Signals are blocked before the first thread (the audit writer) starts. */
 	sigset_t sigs;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -86,29 +75,71 @@ int cli_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct app app = {.cfg = &cfg, .store = st, .data_dir = dir, .started_at = clock_now()};
+	char why[512], path[DATADIR_PATH_MAX];
+	struct store *st = NULL;
+	struct audit *audit = NULL;
+	struct auth_service auth = {0};
 	struct http_server *srv = NULL;
+	int rc = CLI_FAIL;
+	datadir_path(dir, "canhgac.db", path, sizeof path);
+	if (store_open(path, STORE_OPEN_EXISTING, &st, why, sizeof why) ||
+	    audit_open(dir, &cfg, st, &audit, why, sizeof why)) {
+		fprintf(stderr, "canhgac serve: %s\n", why);
+		goto out;
+	}
+	if (auth_service_init(&auth, st, &cfg, audit) || password_hash_prepare()) {
+		fprintf(stderr, "canhgac serve: cannot start the account service (out of memory?)\n");
+		goto out;
+	}
+	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .data_dir = dir,
+			  .started_at = clock_now()};
 	if (http_server_start(&app, &cfg, listen, &srv, why, sizeof why)) {
 		fprintf(stderr, "canhgac serve: %s\n", why);
-		store_close(st);
-		return CLI_FAIL;
+		goto out;
 	}
+	if (json)
+		printf("{\"url\": \"%s\"}\n", http_server_url(srv));
 	printf("canhgac: listening on %s\n", http_server_url(srv));
 	fflush(stdout);
-
-	int sig = 0;
-	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			log_info("serve", "SIGHUP: nothing to reload yet; restart to apply configuration");
-			continue;
-		}
-		break;
-	}
-	log_info("serve", "signal %d: draining requests and stopping", sig);
+	wait_for_stop(&sigs);
 	http_server_stop(srv);
+	rc = CLI_OK;
+out:
+	auth_service_free(&auth);
+	if (audit)
+		audit_close(audit);
 	store_close(st);
-	log_info("serve", "stopped");
-	return CLI_OK;
+	if (rc == CLI_OK)
+		log_info("serve", "stopped");
+	return rc;
+}
+
+int cli_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"config", required_argument, NULL, 'c'},
+		{"listen", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *dir = NULL, *config_path = NULL, *listen = NULL;
+	int c, json = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': config_path = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(usage, stdout); return CLI_OK;
+		default: return cli_usage_error("serve", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (!dir)
+		return cli_usage_error("serve", "--data DIR is required");
+	return cli_serve_run(dir, config_path, listen, json);
 }

@@ -70,6 +70,9 @@ static const struct cfg_key cfg_keys[] = {
 	INT("password", "max_age_days", password.max_age_days, 1, 90, "90",
 	    "days before a password must be changed (the province orders at most 3 months)"),
 	INT("password", "warn_days", password.warn_days, 0, 60, "14", "days of warning before expiry"),
+	INT("password", "hash_memory_mib", password.hash_memory_mib, 19, 4096, "64",
+	    "argon2id memory cost in MiB (OWASP's minimum is 19 MiB with 2 passes)"),
+	INT("password", "hash_passes", password.hash_passes, 2, 10, "3", "argon2id passes (time cost)"),
 	INT("lockout", "max_failures", lockout.max_failures, 1, 100, "5",
 	    "failed sign-ins on one account within window_seconds that lock it"),
 	INT("lockout", "window_seconds", lockout.window_seconds, 10, 86400, "900", "failure window"),
@@ -87,6 +90,18 @@ static const struct cfg_key cfg_keys[] = {
 	STR("lookup", "dossier_pattern", lookup.dossier_pattern, C_REGEX,
 	    "^[A-Z0-9]+(\\.[A-Z0-9]+)*-[0-9]{6}-[0-9]{4,7}$",
 	    "POSIX extended regular expression a dossier code must match"),
+	STR("population", "backend", population.backend, C_NONE, "embedded",
+	    "where citizen records come from: embedded (the local table) or upstream (HTTP gateway)"),
+	STR("population", "upstream_url", population.upstream_url, C_NONE, "",
+	    "base URL of the national-database gateway (https; http only on loopback)"),
+	INT("population", "upstream_timeout_ms", population.upstream_timeout_ms, 100, 60000, "5000",
+	    "whole-request timeout for one upstream call"),
+	STR("population", "upstream_cert", population.upstream_cert, C_PATH, "",
+	    "PEM client certificate presented to the gateway"),
+	STR("population", "upstream_key", population.upstream_key, C_PATH, "",
+	    "PEM private key of the client certificate"),
+	STR("population", "upstream_ca", population.upstream_ca, C_PATH, "",
+	    "PEM CA bundle that signs the gateway's certificate (empty: the system's)"),
 	INT("audit", "segment_max_mb", audit.segment_max_mb, 1, 4096, "64",
 	    "an audit segment is rotated at this size (and at each local day)"),
 	INT("audit", "retention_months", audit.retention_months, 3, 240, "24",
@@ -446,6 +461,15 @@ static void cfg_cross_checks(struct cfg_parse *p)
 		cfg_error(p->errs, pair_line(ln, "workhours", "end", "start"),
 			  "[workhours] end (%s) must be after start (%s)", c->workhours.end,
 			  c->workhours.start);
+	if (strcmp(c->population.backend, "embedded") && strcmp(c->population.backend, "upstream"))
+		cfg_error(p->errs, ln[key_index("population", "backend")],
+			  "[population] backend: expected embedded or upstream");
+	else if (!strcmp(c->population.backend, "upstream") && !c->population.upstream_url[0])
+		cfg_error(p->errs, ln[key_index("population", "backend")],
+			  "[population] backend = upstream needs upstream_url");
+	if ((c->population.upstream_cert[0] == '\0') != (c->population.upstream_key[0] == '\0'))
+		cfg_error(p->errs, pair_line(ln, "population", "upstream_cert", "upstream_key"),
+			  "[population] upstream_cert and upstream_key must be set together");
 	if ((c->server.tls_cert[0] == '\0') != (c->server.tls_key[0] == '\0'))
 		cfg_error(p->errs, ln[key_index("server", c->server.tls_cert[0] ? "tls_cert" : "tls_key")],
 			  "[server] tls_cert and tls_key must be set together");

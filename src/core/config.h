@@ -36,6 +36,8 @@ struct config {
 		int history;
 		int max_age_days;
 		int warn_days;
+		int hash_memory_mib;
+		int hash_passes;
 	} password;
 	struct {
 		int max_failures;
@@ -55,6 +57,14 @@ struct config {
 	struct {
 		char dossier_pattern[CONFIG_STR_MAX];
 	} lookup;
+	struct {
+		char backend[16];           /* "embedded" or "upstream" */
+		char upstream_url[CONFIG_STR_MAX];
+		int upstream_timeout_ms;
+		char upstream_cert[CONFIG_STR_MAX];
+		char upstream_key[CONFIG_STR_MAX];
+		char upstream_ca[CONFIG_STR_MAX];
+	} population;
 	struct {
 		int segment_max_mb;
 		int retention_months;

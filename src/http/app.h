@@ -11,10 +11,14 @@
 #include "core/config.h"
 
 struct store;
+struct audit;
+struct auth_service;
 
 struct app {
 	const struct config *cfg;
 	struct store *store;
+	struct audit *audit;
+	struct auth_service *auth;
 	const char *data_dir;
 	int64_t started_at;
 };

@@ -11,4 +11,27 @@
 /* h_health.c */
 void h_health_get(struct http_req *req, struct http_resp *resp);
 
+/* h_session.c */
+void h_session_create(struct http_req *req, struct http_resp *resp);
+void h_session_delete(struct http_req *req, struct http_resp *resp);
+void h_me_get(struct http_req *req, struct http_resp *resp);
+void h_me_password(struct http_req *req, struct http_resp *resp);
+
+/* h_users.c */
+void h_users_list(struct http_req *req, struct http_resp *resp);
+void h_users_create(struct http_req *req, struct http_resp *resp);
+void h_users_get(struct http_req *req, struct http_resp *resp);
+void h_users_patch(struct http_req *req, struct http_resp *resp);
+void h_users_disable(struct http_req *req, struct http_resp *resp);
+void h_users_enable(struct http_req *req, struct http_resp *resp);
+void h_users_unlock(struct http_req *req, struct http_resp *resp);
+void h_users_reset_password(struct http_req *req, struct http_resp *resp);
+
+/* h_agencies.c */
+void h_agencies_list(struct http_req *req, struct http_resp *resp);
+void h_agencies_create(struct http_req *req, struct http_resp *resp);
+
+/* h_audit.c */
+void h_audit_verify(struct http_req *req, struct http_resp *resp);
+
 #endif

@@ -10,7 +10,8 @@
 
 enum http_route_flags {
 	HTTP_ROUTE_INLINE = 0,     /* runs on the HTTP thread */
-	HTTP_ROUTE_POOL = 1u << 0, /* runs on the worker pool (deliberately slow work: argon2id) */
+	HTTP_ROUTE_POOL = 1u << 0, /* runs on the CPU pool (deliberately slow work: argon2id) */
+	HTTP_ROUTE_IO = 1u << 1,   /* runs on the I/O pool (waits on the disk: audited lookups) */
 };
 
 struct http_route {

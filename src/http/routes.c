@@ -7,6 +7,21 @@
 
 const struct http_route http_routes[] = {
 	{"GET", "/healthz", h_health_get, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/session", h_session_create, HTTP_ROUTE_POOL},
+	{"DELETE", "/api/v1/session", h_session_delete, HTTP_ROUTE_INLINE},
+	{"GET", "/api/v1/me", h_me_get, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/me/password", h_me_password, HTTP_ROUTE_POOL},
+	{"GET", "/api/v1/agencies", h_agencies_list, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/agencies", h_agencies_create, HTTP_ROUTE_INLINE},
+	{"GET", "/api/v1/users", h_users_list, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/users", h_users_create, HTTP_ROUTE_POOL},
+	{"GET", "/api/v1/users/{id}", h_users_get, HTTP_ROUTE_INLINE},
+	{"PATCH", "/api/v1/users/{id}", h_users_patch, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/users/{id}/disable", h_users_disable, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/users/{id}/enable", h_users_enable, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/users/{id}/unlock", h_users_unlock, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/users/{id}/reset-password", h_users_reset_password, HTTP_ROUTE_POOL},
+	{"GET", "/api/v1/audit/verify", h_audit_verify, HTTP_ROUTE_POOL},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

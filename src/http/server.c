@@ -29,10 +29,13 @@
 #define PEM_MAX (64 * 1024)
 
 #define POOL_QUEUE 256
+#define IO_POOL_THREADS 32
+#define IO_POOL_QUEUE 1024
 
 struct http_server {
 	struct MHD_Daemon *daemon;
-	struct http_pool *pool;
+	struct http_pool *pool;     /* CPU-bound: one thread per core */
+	struct http_pool *io_pool;  /* waits on fdatasync: many threads, so many waits share one */
 	struct app *app;
 	bool tls;
 	char url[96];
@@ -240,10 +243,11 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	req->body_len = ctx->len;
 	int m = router_match(http_routes, http_routes_count, req, &ctx->route, ctx->scratch, sizeof ctx->scratch,
 			     allow, sizeof allow);
-	if (m == ROUTER_FOUND && (ctx->route->flags & HTTP_ROUTE_POOL)) {
+	if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO))) {
 		ctx->state = CONN_IN_POOL;
 		MHD_suspend_connection(c);
-		if (http_pool_submit(srv->pool, pool_run, ctx) == 0)
+		struct http_pool *pool = (ctx->route->flags & HTTP_ROUTE_IO) ? srv->io_pool : srv->pool;
+		if (http_pool_submit(pool, pool_run, ctx) == 0)
 			return MHD_YES;
 		MHD_resume_connection(c);
 		http_resp_error(req, resp, 503, "service_unavailable", NULL);
@@ -431,7 +435,8 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 	/* Workers for slow-on-purpose requests: one per core, since argon2id is CPU-bound;
 	 * their memory is bounded by threads x the argon2id memory cost. */
 	srv->pool = http_pool_new(threads, POOL_QUEUE);
-	if (!srv->pool) {
+	srv->io_pool = http_pool_new(IO_POOL_THREADS, IO_POOL_QUEUE);
+	if (!srv->pool || !srv->io_pool) {
 		snprintf(why, why_size, "cannot start the worker pool");
 		goto out;
 	}
@@ -468,6 +473,7 @@ out:
 	free(key);
 	if (rc) {
 		http_pool_free(srv->pool);
+		http_pool_free(srv->io_pool);
 		free(srv);
 		return rc;
 	}
@@ -491,6 +497,7 @@ void http_server_stop(struct http_server *srv)
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	http_pool_free(srv->pool);
+	http_pool_free(srv->io_pool);
 	for (int i = 0; i < 50; i++) {
 		const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 		if (!di || di->num_connections == 0)

@@ -349,3 +349,66 @@ class Server:
             self.proc.kill()
             self.proc.wait(5)
         self.returncode = self.proc.returncode if self.proc else None
+
+
+# -- accounts ------------------------------------------------------------------
+
+# argon2id at OWASP's minimum (19 MiB, 2 passes) keeps e2e sign-ins at ~15 ms; the
+# production default (64 MiB, 3 passes) is what docs/SECURITY.md measures.
+FAST_HASH = (("password", "hash_memory_mib", "19"), ("password", "hash_passes", "2"))
+
+# A password that meets the default policy and is in no dictionary.
+STRONG = "Tq7#vLm9xR2!"
+
+
+def init_fast(data, extra_args=()):
+    """init, then the fast (still OWASP-minimum) hashing cost. Returns init's JSON."""
+    out = init(data, extra_args)
+    for section, key, value in FAST_HASH:
+        set_config(config_path(data), section, key, value)
+    return out
+
+
+class Client:
+    """A browser-like client of one Server: keeps the session cookie from
+    POST /api/v1/session and sends it, with X-CSRF-Token, on every request."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.cookie = None
+        self.csrf = None
+
+    def sign_in(self, username, password, headers=None):
+        status, hdrs, body = self.srv.request("POST", "/api/v1/session",
+                                              {"username": username, "password": password},
+                                              headers=headers)
+        if status == 200:
+            cookie = hdrs.get("Set-Cookie", "")
+            self.cookie = cookie.split(";", 1)[0]
+            self.csrf = body.get("csrf_token")
+        return status, hdrs, body
+
+    def request(self, method, path, body=None, csrf=True, headers=None, raw=None):
+        h = dict(headers or {})
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if csrf and self.csrf:
+            h["X-CSRF-Token"] = self.csrf
+        return self.srv.request(method, path, body=body, headers=h, raw=raw)
+
+    def change_password(self, current, new):
+        return self.request("POST", "/api/v1/me/password",
+                            {"current_password": current, "new_password": new})
+
+
+def signed_in(srv, username, one_time_password, new_password=STRONG):
+    """Signs in with a one-time password, changes it to `new_password` and returns
+    the ready Client. Fails the test when any step does not answer as it should."""
+    c = Client(srv)
+    status, _, body = c.sign_in(username, one_time_password)
+    if status != 200:
+        raise HarnessError("sign-in of %s answered %d: %r" % (username, status, body))
+    status, _, body = c.change_password(one_time_password, new_password)
+    if status != 204:
+        raise HarnessError("password change of %s answered %d: %r" % (username, status, body))
+    return c

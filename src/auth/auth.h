@@ -1,0 +1,154 @@
+/*
+ * Accounts and sign-in: the province's orders on accounts as a C interface with no
+ * HTTP in it. Roles and statuses, who may manage whom (an agency admin only their
+ * own agency), sign-in with throttling and lockout, sessions with idle and absolute
+ * timeouts and a CSRF token, password changes with the policy and history, and the
+ * account operations of the console and the CLI. Every action worth proving later
+ * is written to the audit log.
+ */
+#ifndef CANHGAC_AUTH_AUTH_H
+#define CANHGAC_AUTH_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct config;
+struct audit;
+
+enum auth_err {
+	AUTH_OK = 0,
+	AUTH_EINVAL = -1,        /* bad input; the caller says which field */
+	AUTH_ECREDENTIALS = -2,  /* unknown user, wrong password, locked, disabled: one answer */
+	AUTH_ETHROTTLED = -3,    /* too many failures from this client address */
+	AUTH_EPOLICY = -4,       /* the new password breaks the policy; see violations */
+	AUTH_ENOTFOUND = -5,
+	AUTH_ECONFLICT = -6,     /* username or agency code taken */
+	AUTH_EFORBIDDEN = -7,    /* role or agency does not allow it */
+	AUTH_ESESSION = -8,      /* no valid session */
+	AUTH_EAUDIT = -9,        /* the audit log cannot be written: fail closed */
+	AUTH_ESTORE = -10,
+	AUTH_ESUSPENDED = -11,   /* the account is suspended (by the detector): 403 account_suspended */
+};
+
+enum auth_role {
+	ROLE_ADMIN = 1u << 0,
+	ROLE_AGENCY_ADMIN = 1u << 1,
+	ROLE_OFFICER = 1u << 2,
+	ROLE_AUDITOR = 1u << 3,
+};
+#define ROLE_ANY (ROLE_ADMIN | ROLE_AGENCY_ADMIN | ROLE_OFFICER | ROLE_AUDITOR)
+
+#define AUTH_TOKEN_BYTES 32
+#define AUTH_TOKEN_HEX (2 * AUTH_TOKEN_BYTES + 1)
+#define AUTH_OTP_MAX 32
+
+struct auth_throttle;
+
+struct auth_service {
+	struct store *st;
+	const struct config *cfg;
+	struct audit *audit;            /* may be NULL in unit tests: events then go to the log */
+	struct auth_throttle *throttle;
+	pthread_mutex_t mu;             /* serialises read-modify-write of account state */
+};
+
+/* The signed-in caller, as handlers see it. */
+struct auth_caller {
+	struct store_user user;
+	unsigned role;                  /* one enum auth_role bit */
+	bool must_change_password;      /* first sign-in, reset, or expired */
+	int64_t password_expires_at;
+	bool password_warn;             /* within warn_days of expiry */
+	unsigned char token_hash[STORE_TOKEN_HASH_BYTES];
+	unsigned char csrf_hash[STORE_TOKEN_HASH_BYTES];
+	char ip[64];
+};
+
+/* Creates the service; the caller keeps ownership of st, cfg and audit. */
+int auth_service_init(struct auth_service *svc, struct store *st, const struct config *cfg, struct audit *audit);
+void auth_service_free(struct auth_service *svc);
+
+/* "admin" → ROLE_ADMIN; 0 for anything else. */
+unsigned auth_role_parse(const char *s);
+const char *auth_role_name(unsigned role);
+bool auth_status_valid(const char *s);
+
+/* ---- sign-in and sessions (signin.c, session.c) ---- */
+
+struct auth_signin_result {
+	char token[AUTH_TOKEN_HEX];     /* the cookie value; wipe after use */
+	char csrf[AUTH_TOKEN_HEX];      /* the X-CSRF-Token value */
+	struct auth_caller caller;
+	int retry_after;                /* seconds, with AUTH_ETHROTTLED */
+};
+
+/* Checks username and password (same work and same answer for every failure),
+ * applies the account lockout and the client-address throttle, and opens a session. */
+int auth_signin(struct auth_service *svc, const char *username, const char *password, const char *ip,
+		struct auth_signin_result *out);
+
+/* Resolves a session token (hex, from the cookie): idle and absolute timeouts, the
+ * account still active. Touches last_seen. AUTH_ESESSION when not valid (the
+ * sessions of a disabled or locked account are deleted); AUTH_ESUSPENDED when the
+ * account is suspended (the session can do nothing until an admin re-enables it). */
+int auth_session_resolve(struct auth_service *svc, const char *token, const char *ip, struct auth_caller *out);
+
+/* True when csrf (hex, from X-CSRF-Token) belongs to the caller's session. Constant time. */
+bool auth_session_csrf_ok(struct auth_service *svc, const struct auth_caller *c, const char *csrf);
+
+int auth_signout(struct auth_service *svc, const struct auth_caller *c);
+
+/* ---- own password (password_change.c) ---- */
+
+/* violations gets the enum password_violation bits with AUTH_EPOLICY. Revokes every
+ * session of the user but the current one. */
+int auth_password_change(struct auth_service *svc, struct auth_caller *c, const char *current,
+			 const char *new_password, unsigned *violations);
+
+/* ---- accounts (accounts.c) ---- */
+
+/* True when caller may see or manage accounts of `agency`: admin always, agency
+ * admin only their own. */
+bool auth_may_manage(const struct auth_caller *c, const char *agency);
+/* True when caller may read the account list/details of `agency` (adds auditors read-only). */
+bool auth_may_view(const struct auth_caller *c, const char *agency);
+
+struct auth_new_user {
+	const char *username, *full_name, *agency, *role;
+};
+
+/* Creates an account with a one-time password written into otp (size ≥ AUTH_OTP_MAX),
+ * which the caller shows once and wipes. actor is the caller (NULL for the CLI:
+ * "cli"). AUTH_EINVAL with *field set to the bad field's name. */
+int auth_user_create(struct auth_service *svc, const struct auth_caller *actor, const struct auth_new_user *nu,
+		     struct store_user *out, char *otp, const char **field);
+
+int auth_agency_create(struct auth_service *svc, const struct auth_caller *actor, const char *code,
+		       const char *name, int quota_per_day, const char **field);
+
+/* Account operations. reason is required for disable (AUTH_EINVAL otherwise). */
+int auth_user_disable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason);
+int auth_user_enable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason);
+int auth_user_unlock(struct auth_service *svc, const struct auth_caller *actor, int64_t id);
+int auth_user_reset_password(struct auth_service *svc, const struct auth_caller *actor, int64_t id, char *otp);
+/* Changes role and/or quotas (role NULL, quotas < 0: unchanged; quota 0: back to default). */
+int auth_user_update(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *role,
+		     int quota_per_minute, int quota_per_day, const char **field);
+
+/* Loads a user the actor may view; AUTH_ENOTFOUND also when another agency's (no leak). */
+int auth_user_get(struct auth_service *svc, const struct auth_caller *actor, int64_t id, struct store_user *out);
+
+/* password_changed_at + max_age_days. */
+int64_t auth_password_expires_at(const struct config *cfg, const struct store_user *u);
+
+/* Writes an audit event (type, actor caller or "cli"/"system", payload fields as
+ * NULL-terminated key/value string pairs). Returns AUTH_EAUDIT when the audit log
+ * cannot take it. */
+int auth_audit(struct auth_service *svc, const char *type, const char *actor, const char *agency,
+	       const char *ip, const char *const *kv);
+
+#endif

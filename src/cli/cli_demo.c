@@ -1,0 +1,134 @@
+/*
+ * `canhgac demo`: one command from a fresh checkout to a working console. Makes
+ * (or reuses) a data directory with demo agencies of Đồng Nai and demo accounts,
+ * prints every account with a fresh one-time password, then serves. On a second
+ * run the demo accounts get new one-time passwords, so a newcomer who lost the
+ * first ones is never locked out of their own demo.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "cli/cli.h"
+#include "cli/cli_env.h"
+#include "core/datadir.h"
+
+static const char usage[] =
+	"Usage: canhgac demo [--data DIR] [--listen HOST:PORT] [--json]\n"
+	"\n"
+	"Initialises DIR (default ./demo-data) with demo agencies of Dong Nai and demo\n"
+	"accounts, prints each account with a one-time password, and serves the console.\n"
+	"Running it again keeps the data and gives the demo accounts new one-time passwords.\n"
+	"\n"
+	"Options:\n"
+	"  --data DIR          demo data directory (default demo-data)\n"
+	"  --listen HOST:PORT  default 127.0.0.1:8080\n"
+	"  --json              print the URL and each account as one JSON object a line\n";
+
+struct demo_agency {
+	const char *code, *name;
+};
+
+static const struct demo_agency agencies[] = {
+	{"CAT.DNAI", "Công an tỉnh Đồng Nai"},
+	{"STP.DNAI", "Sở Tư pháp tỉnh Đồng Nai"},
+	{"UBND.BIENHOA", "Ủy ban nhân dân thành phố Biên Hòa"},
+	{"UBND.LONGKHANH", "Ủy ban nhân dân thành phố Long Khánh"},
+};
+
+static const struct auth_new_user accounts[] = {
+	{"thanhtra", "Trần Thị Thanh", "CAT.DNAI", "auditor"},
+	{"qt.bienhoa", "Lê Văn Quản", "UBND.BIENHOA", "agency_admin"},
+	{"canbo.bienhoa", "Phạm Thị Hồng", "UBND.BIENHOA", "officer"},
+	{"canbo2.bienhoa", "Võ Minh Tuấn", "UBND.BIENHOA", "officer"},
+	{"canbo.longkhanh", "Đỗ Thị Lan", "UBND.LONGKHANH", "officer"},
+	{"canbo.tuphap", "Huỳnh Văn Phúc", "STP.DNAI", "officer"},
+};
+
+static void print_account(const char *username, const char *role, const char *otp, int json)
+{
+	if (json) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "username", username, "role", role, "one_time_password", otp);
+		char *t = json_dumps(j, JSON_COMPACT);
+		printf("%s\n", t);
+		sodium_memzero(t, strlen(t));
+		free(t);
+		json_decref(j);
+	} else {
+		printf("  %-18s %-13s %s\n", username, role, otp);
+	}
+}
+
+/* Creates the demo agency or account when missing, else resets its password. */
+static int demo_account(struct cli_env *env, const struct auth_new_user *nu, int json)
+{
+	struct store_user u;
+	char otp[AUTH_OTP_MAX];
+	const char *field = NULL;
+	int rc;
+	if (store_user_get_by_name(env->store, nu->username, &u) == STORE_OK)
+		rc = auth_user_reset_password(&env->auth, NULL, u.id, otp);
+	else
+		rc = auth_user_create(&env->auth, NULL, nu, &u, otp, &field);
+	if (rc) {
+		fprintf(stderr, "canhgac demo: cannot prepare account %s (%d)\n", nu->username, rc);
+		return -1;
+	}
+	print_account(nu->username, nu->role, otp, json);
+	sodium_memzero(otp, sizeof otp);
+	return 0;
+}
+
+int cli_demo(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *dir = "demo-data", *listen = "127.0.0.1:8080";
+	int json = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(usage, stdout); return CLI_OK;
+		default: return cli_usage_error("demo", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+	if (!datadir_is_initialised(dir) && cli_init_instance(dir, 0, 1) != 0)
+		return CLI_FAIL;
+
+	struct cli_env env;
+	if (cli_env_open(&env, dir))
+		return CLI_FAIL;
+	int rc = 0;
+	for (size_t i = 0; i < sizeof agencies / sizeof agencies[0]; i++) {
+		struct store_agency a;
+		const char *field;
+		if (store_agency_get(env.store, agencies[i].code, &a) == STORE_OK)
+			continue;
+		if (auth_agency_create(&env.auth, NULL, agencies[i].code, agencies[i].name, 0, &field))
+			rc = -1;
+	}
+	if (!json)
+		printf("canhgac demo: accounts (one-time passwords; each must be changed at first sign-in):\n");
+	struct auth_new_user admin = {"admin", "", "", "admin"};
+	rc |= demo_account(&env, &admin, json);
+	for (size_t i = 0; i < sizeof accounts / sizeof accounts[0] && rc == 0; i++)
+		rc |= demo_account(&env, &accounts[i], json);
+	cli_env_close(&env);
+	if (rc)
+		return CLI_FAIL;
+	fflush(stdout);
+	return cli_serve_run(dir, NULL, listen, json);
+}

@@ -1,0 +1,25 @@
+/*
+ * What an operator subcommand needs to act like the server does: the
+ * configuration, the store, the audit log and the account service of one data
+ * directory, opened and closed together.
+ */
+#ifndef CANHGAC_CLI_CLI_ENV_H
+#define CANHGAC_CLI_CLI_ENV_H
+
+#include "auth/auth.h"
+#include "core/config.h"
+
+struct audit;
+
+struct cli_env {
+	struct config cfg;
+	struct store *store;
+	struct audit *audit;
+	struct auth_service auth;
+};
+
+/* Opens everything of data_dir, printing what went wrong; 0 or -1. */
+int cli_env_open(struct cli_env *env, const char *data_dir);
+void cli_env_close(struct cli_env *env);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * Session gate and the mapping of account errors to HTTP answers.
+ */
+#include "http/guard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "http/app.h"
+
+static bool method_changes_state(const char *m)
+{
+	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
+}
+
+struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags)
+{
+	if (req->auth) { /* guarded once per request; a second call is a handler bug */
+		http_resp_error(req, resp, 500, "internal_error", NULL);
+		return NULL;
+	}
+	struct auth_caller *c = calloc(1, sizeof *c);
+	if (!c) {
+		http_resp_error(req, resp, 500, "internal_error", NULL);
+		return NULL;
+	}
+	const char *token = http_req_cookie(req, SESSION_COOKIE);
+	int rc = token ? auth_session_resolve(req->app->auth, token, req->client_ip, c) : AUTH_ESESSION;
+	if (rc) {
+		free(c);
+		if (rc == AUTH_ESUSPENDED)
+			http_resp_error(req, resp, 403, "account_suspended", NULL);
+		else
+			http_resp_error(req, resp, rc == AUTH_ESESSION ? 401 : 500,
+					rc == AUTH_ESESSION ? "unauthorized" : "internal_error", NULL);
+		return NULL;
+	}
+	if (method_changes_state(req->method) &&
+	    !auth_session_csrf_ok(req->app->auth, c, http_req_header(req, "X-CSRF-Token"))) {
+		free(c);
+		http_resp_error(req, resp, 403, "csrf_required", NULL);
+		return NULL;
+	}
+	if (c->must_change_password && !(flags & GUARD_DURING_PASSWORD_CHANGE)) {
+		free(c);
+		http_resp_error(req, resp, 403, "password_change_required", NULL);
+		return NULL;
+	}
+	if (!(c->role & roles)) {
+		free(c);
+		http_resp_error(req, resp, 403, "forbidden", NULL);
+		return NULL;
+	}
+	req->auth = c; /* freed and wiped by the server with the request */
+	req->auth_size = sizeof *c;
+	return c;
+}
+
+void http_resp_auth_error(struct http_req *req, struct http_resp *resp, int err, const char *field)
+{
+	json_t *extra = field ? json_pack("{s:s}", "field", field) : NULL;
+	switch (err) {
+	case AUTH_EINVAL: http_resp_error(req, resp, 400, "invalid_request", extra); return;
+	case AUTH_ECREDENTIALS: http_resp_error(req, resp, 401, "invalid_credentials", extra); return;
+	case AUTH_ENOTFOUND: http_resp_error(req, resp, 404, "not_found", extra); return;
+	case AUTH_ECONFLICT: http_resp_error(req, resp, 409, "conflict", extra); return;
+	case AUTH_EFORBIDDEN: http_resp_error(req, resp, 403, "forbidden", extra); return;
+	case AUTH_ESESSION: http_resp_error(req, resp, 401, "unauthorized", extra); return;
+	case AUTH_EAUDIT: http_resp_error(req, resp, 503, "audit_unavailable", extra); return;
+	default: http_resp_error(req, resp, 500, "internal_error", extra); return;
+	}
+}
+
+json_t *http_time_json(int64_t t)
+{
+	char buf[32];
+	if (t <= 0 || clock_format_rfc3339(t, buf, sizeof buf))
+		return json_null();
+	return json_string(buf);
+}
+
+json_t *http_user_json(const struct config *cfg, const struct store_user *u)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_integer(u->id));
+	json_object_set_new(j, "username", json_string(u->username));
+	json_object_set_new(j, "full_name", json_string(u->full_name));
+	json_object_set_new(j, "agency", json_string(u->agency));
+	json_object_set_new(j, "role", json_string(u->role));
+	json_object_set_new(j, "status", json_string(u->status));
+	json_object_set_new(j, "status_reason", json_string(u->status_reason));
+	json_object_set_new(j, "must_change_password", json_boolean(u->must_change_password));
+	json_object_set_new(j, "password_changed_at", http_time_json(u->password_changed_at));
+	json_object_set_new(j, "password_expires_at", http_time_json(auth_password_expires_at(cfg, u)));
+	json_object_set_new(j, "locked_until", http_time_json(u->locked_until));
+	json_object_set_new(j, "last_login_at", http_time_json(u->last_login_at));
+	json_object_set_new(j, "created_at", http_time_json(u->created_at));
+	json_object_set_new(j, "quota_per_minute", u->quota_per_minute ? json_integer(u->quota_per_minute) : json_null());
+	json_object_set_new(j, "quota_per_day", u->quota_per_day ? json_integer(u->quota_per_day) : json_null());
+	return j;
+}

@@ -1,0 +1,34 @@
+/*
+ * The gate in front of every authenticated handler: resolves the caller from the
+ * session cookie, requires the CSRF header on every state-changing request, keeps
+ * a user whose password must change away from everything but the change, and
+ * checks the caller's role. Handlers then check the agency of what they touch.
+ */
+#ifndef CANHGAC_HTTP_GUARD_H
+#define CANHGAC_HTTP_GUARD_H
+
+#include "auth/auth.h"
+#include "http/http.h"
+
+#define SESSION_COOKIE "canhgac_session"
+
+enum guard_flags {
+	GUARD_DEFAULT = 0,
+	GUARD_DURING_PASSWORD_CHANGE = 1u << 0, /* allowed while the password must change */
+};
+
+/* Returns the caller (valid for the request) or NULL with the answer already set
+ * in resp: 401 unauthorized, 403 csrf_required, 403 password_change_required,
+ * 403 forbidden. `roles` is a mask of enum auth_role. */
+struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags);
+
+/* Answers an enum auth_err as the API's error body. */
+void http_resp_auth_error(struct http_req *req, struct http_resp *resp, int err, const char *field);
+
+/* RFC 3339 string of a unix time, or JSON null for 0. New reference. */
+json_t *http_time_json(int64_t t);
+
+/* JSON of an account as the API shows it (no hash, no lockout internals). */
+json_t *http_user_json(const struct config *cfg, const struct store_user *u);
+
+#endif

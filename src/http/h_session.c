@@ -1,0 +1,119 @@
+/*
+ * POST/DELETE /api/v1/session, GET /api/v1/me, POST /api/v1/me/password.
+ * Sign-in runs on the worker pool (argon2id is deliberately slow), so a flood of
+ * sign-ins waits in a bounded queue instead of holding the HTTP threads.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/password.h"
+#include "core/config.h"
+#include "http/app.h"
+#include "http/guard.h"
+#include "http/handlers.h"
+
+static void set_session_cookie(struct http_req *req, struct http_resp *resp, const char *token, int max_age)
+{
+	char cookie[256];
+	snprintf(cookie, sizeof cookie, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", SESSION_COOKIE,
+		 token, max_age, req->tls ? "; Secure" : "");
+	http_resp_header(resp, "Set-Cookie", cookie);
+	sodium_memzero(cookie, sizeof cookie);
+}
+
+static json_t *me_json(struct http_req *req, const struct auth_caller *c)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "user", http_user_json(req->app->cfg, &c->user));
+	json_object_set_new(j, "must_change_password", json_boolean(c->must_change_password));
+	json_object_set_new(j, "password_expires_at", http_time_json(c->password_expires_at));
+	json_object_set_new(j, "password_warning", json_boolean(c->password_warn));
+	return j;
+}
+
+void h_session_create(struct http_req *req, struct http_resp *resp)
+{
+	json_t *body = http_req_json_object(req, resp);
+	if (!body)
+		return;
+	const char *username = json_string_value(json_object_get(body, "username"));
+	const char *password = json_string_value(json_object_get(body, "password"));
+	if (!username || !password) {
+		json_decref(body);
+		http_resp_error(req, resp, 400, "invalid_request",
+				json_pack("{s:s}", "detail", "username and password are required strings"));
+		return;
+	}
+	struct auth_signin_result r;
+	int rc = auth_signin(req->app->auth, username, password, req->client_ip, &r);
+	json_decref(body); /* jansson's copy of the password goes with it */
+	if (rc == AUTH_ETHROTTLED) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%d", r.retry_after);
+		http_resp_error(req, resp, 429, "too_many_requests", json_pack("{s:i}", "retry_after", r.retry_after));
+		http_resp_header(resp, "Retry-After", ra);
+	} else if (rc == AUTH_EINVAL) {
+		http_resp_error(req, resp, 400, "invalid_request", NULL);
+	} else if (rc) {
+		http_resp_auth_error(req, resp, rc == AUTH_ECREDENTIALS ? rc : AUTH_ESTORE, NULL);
+	} else {
+		json_t *j = me_json(req, &r.caller);
+		json_object_set_new(j, "csrf_token", json_string(r.csrf));
+		set_session_cookie(req, resp, r.token, req->app->cfg->session.absolute_seconds);
+		http_resp_json(resp, 200, j);
+	}
+	sodium_memzero(&r, sizeof r);
+}
+
+void h_session_delete(struct http_req *req, struct http_resp *resp)
+{
+	struct auth_caller *c = http_guard(req, resp, ROLE_ANY, GUARD_DURING_PASSWORD_CHANGE);
+	if (!c)
+		return;
+	auth_signout(req->app->auth, c);
+	set_session_cookie(req, resp, "", 0);
+	resp->status = 204;
+}
+
+void h_me_get(struct http_req *req, struct http_resp *resp)
+{
+	struct auth_caller *c = http_guard(req, resp, ROLE_ANY, GUARD_DURING_PASSWORD_CHANGE);
+	if (!c)
+		return;
+	http_resp_json(resp, 200, me_json(req, c));
+}
+
+void h_me_password(struct http_req *req, struct http_resp *resp)
+{
+	struct auth_caller *c = http_guard(req, resp, ROLE_ANY, GUARD_DURING_PASSWORD_CHANGE);
+	if (!c)
+		return;
+	json_t *body = http_req_json_object(req, resp);
+	if (!body)
+		return;
+	const char *cur = json_string_value(json_object_get(body, "current_password"));
+	const char *npw = json_string_value(json_object_get(body, "new_password"));
+	unsigned v = 0;
+	int rc = (cur && npw) ? auth_password_change(req->app->auth, c, cur, npw, &v) : AUTH_EINVAL;
+	json_decref(body);
+	if (rc == AUTH_EPOLICY) {
+		json_t *codes = json_array(), *messages = json_array();
+		char buf[256];
+		for (unsigned bit = 1; bit && bit <= PW_SAME_AS_CURRENT; bit <<= 1) {
+			if (!(v & bit))
+				continue;
+			json_array_append_new(codes, json_string(password_violation_code(bit)));
+			json_array_append_new(messages, json_string(password_violation_message(
+								 bit, req->lang, req->app->cfg, buf, sizeof buf)));
+		}
+		http_resp_error(req, resp, 400, "password_policy",
+				json_pack("{s:o, s:o}", "violations", codes, "messages", messages));
+		return;
+	}
+	if (rc) {
+		http_resp_auth_error(req, resp, rc, rc == AUTH_EINVAL ? "new_password" : NULL);
+		return;
+	}
+	resp->status = 204;
+}
