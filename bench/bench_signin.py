@@ -98,7 +98,7 @@ def main():
     print("| cores / hashing pool threads / pool queue | %d / %d / 256 |" % (cores, cores))
     print("| sign-ins per second (200 concurrent clients, %.0f s) | %.1f |" % (elapsed, ok / elapsed))
     print("| sign-ins per second per core | %.1f |" % (ok / elapsed / cores))
-    print("| answers during the flood: 200 / 503 (queue full) / other | %d / %d / %d |"
+    print("| answers during the flood: 200 / 503 (shed: queue full, or waited over 5 s) / other | %d / %d / %d |"
           % (counts["ok"], counts["busy"], counts["other"]))
     print("| /healthz p50 / p99 alone (ms) | %.2f / %.2f |" % (pct(base, .5), pct(base, .99)))
     print("| /healthz p50 / p99 during the flood (ms) | %.2f / %.2f |" % (pct(under, .5), pct(under, .99)))

@@ -109,7 +109,7 @@ int cli_demo(int argc, char **argv)
 		return CLI_FAIL;
 
 	struct cli_env env;
-	if (cli_env_open(&env, dir))
+	if (cli_env_open(&env, dir, true))
 		return CLI_FAIL;
 	int rc = 0;
 	for (size_t i = 0; i < sizeof agencies / sizeof agencies[0]; i++) {

@@ -12,18 +12,19 @@
 #include "core/log.h"
 #include "store/store.h"
 
-int cli_env_open(struct cli_env *env, const char *data_dir)
+int cli_env_open(struct cli_env *env, const char *data_dir, bool writes)
 {
 	char path[DATADIR_PATH_MAX], why[512];
 	memset(env, 0, sizeof *env);
 	if (cli_load_config(data_dir, NULL, &env->cfg))
 		return -1;
+	log_setup(LOG_WARN, NULL); /* an operator's command prints results, not progress */
 	datadir_path(data_dir, "canhgac.db", path, sizeof path);
 	if (store_open(path, STORE_OPEN_EXISTING, &env->store, why, sizeof why)) {
 		fprintf(stderr, "canhgac: %s\n", why);
 		return -1;
 	}
-	if (audit_open(data_dir, &env->cfg, env->store, &env->audit, why, sizeof why)) {
+	if (writes && audit_open(data_dir, &env->cfg, env->store, &env->audit, why, sizeof why)) {
 		fprintf(stderr, "canhgac: %s\n", why);
 		store_close(env->store);
 		return -1;

@@ -6,6 +6,8 @@
 #ifndef CANHGAC_CLI_CLI_ENV_H
 #define CANHGAC_CLI_CLI_ENV_H
 
+#include <stdbool.h>
+
 #include "auth/auth.h"
 #include "core/config.h"
 
@@ -18,8 +20,10 @@ struct cli_env {
 	struct auth_service auth;
 };
 
-/* Opens everything of data_dir, printing what went wrong; 0 or -1. */
-int cli_env_open(struct cli_env *env, const char *data_dir);
+/* Opens everything of data_dir, printing what went wrong; 0 or -1. Without
+ * `writes` the audit log is not opened (read-only commands work beside a running
+ * server, which holds the log's one-writer lock). */
+int cli_env_open(struct cli_env *env, const char *data_dir, bool writes);
 void cli_env_close(struct cli_env *env);
 
 #endif

@@ -67,7 +67,7 @@ int cli_init_instance(const char *dir, int json, int quiet)
 
 	/* The province's IT centre and its first administrator. */
 	struct cli_env env;
-	if (cli_env_open(&env, dir))
+	if (cli_env_open(&env, dir, true))
 		return -1;
 	const char *field = NULL;
 	struct auth_new_user admin = {"admin", "Quản trị hệ thống", ADMIN_AGENCY_CODE, "admin"};

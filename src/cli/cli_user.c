@@ -11,29 +11,35 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/handover.h"
 #include "cli/cli.h"
 #include "cli/cli_env.h"
 #include "core/clock.h"
 #include "core/config.h"
 
 static const char user_usage[] =
-	"Usage: canhgac user add --data DIR --username U --name \"FULL NAME\" --agency CODE --role ROLE [--json]\n"
+	"Usage: canhgac user add --data DIR --username U --name \"FULL NAME\" --agency CODE --role ROLE\n"
+	"                        [--handover FILE.html] [--json]\n"
 	"       canhgac user list --data DIR [--agency CODE] [--status STATUS] [--json]\n"
 	"       canhgac user disable --data DIR --username U --reason TEXT\n"
 	"       canhgac user enable --data DIR --username U --reason TEXT\n"
 	"       canhgac user unlock --data DIR --username U\n"
-	"       canhgac user reset-password --data DIR --username U [--json]\n"
+	"       canhgac user reset-password --data DIR --username U [--handover FILE.html] [--json]\n"
 	"\n"
 	"Roles: admin, agency_admin, officer, auditor. Status: active, locked, suspended, disabled.\n"
 	"add and reset-password print a one-time password ONCE: hand it over with the\n"
-	"handover record (bien ban ban giao); the user must change it at first sign-in.\n";
+	"handover record (bien ban ban giao): --handover writes it as a printable page\n"
+	"(mode 0600; print it, have both sides sign, then delete the file). The user\n"
+	"must change the password at first sign-in.\n"
+	"list works while the server runs; the other actions write the audit log, which\n"
+	"only one process may hold: while 'canhgac serve' runs, use the console.\n";
 
 static const char agency_usage[] =
 	"Usage: canhgac agency add --data DIR --code CODE --name \"NAME\" [--quota-per-day N]\n"
 	"       canhgac agency list --data DIR [--json]\n";
 
 struct user_opts {
-	const char *data, *username, *name, *agency, *role, *status, *reason, *code;
+	const char *data, *username, *name, *agency, *role, *status, *reason, *code, *handover;
 	int json, quota;
 };
 
@@ -45,6 +51,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct user_opts *
 		{"role", required_argument, NULL, 'r'},     {"status", required_argument, NULL, 's'},
 		{"reason", required_argument, NULL, 'R'},   {"code", required_argument, NULL, 'c'},
 		{"quota-per-day", required_argument, NULL, 'q'}, {"json", no_argument, NULL, 'j'},
+		{"handover", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},           {0, 0, 0, 0},
 	};
 	int c;
@@ -62,6 +69,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct user_opts *
 		case 'c': o->code = optarg; break;
 		case 'q': o->quota = atoi(optarg); break;
 		case 'j': o->json = 1; break;
+		case 'H': o->handover = optarg; break;
 		case 'h': fputs(usage, stdout); return 1;
 		default: return cli_usage_error(cmd, "unknown option");
 		}
@@ -88,6 +96,24 @@ static void print_otp(const char *username, const char *otp, int json)
 		       username, otp);
 	}
 	fflush(stdout);
+}
+
+/* Writes the handover record when --handover was given; prints where. */
+static int write_handover(struct cli_env *env, const struct user_opts *o, const struct store_user *u,
+			  const char *otp)
+{
+	if (!o->handover)
+		return 0;
+	struct store_agency ag;
+	bool have = store_agency_get(env->store, u->agency, &ag) == STORE_OK;
+	int rc = handover_write_html(o->handover, u, have ? ag.name : NULL, otp, "cli", clock_now());
+	if (rc) {
+		fprintf(stderr, "canhgac user: cannot write the handover record %s: %s (the password above is valid)\n",
+			o->handover, strerror(-rc));
+		return CLI_FAIL;
+	}
+	fprintf(stderr, "handover record written to %s: print it, sign it, then delete the file\n", o->handover);
+	return 0;
 }
 
 static int list_user(const struct store_user *u, void *arg)
@@ -149,7 +175,7 @@ int cli_user(int argc, char **argv)
 	if (rc)
 		return rc == 1 ? CLI_OK : rc;
 	struct cli_env env;
-	if (cli_env_open(&env, o.data))
+	if (cli_env_open(&env, o.data, strcmp(action, "list") != 0))
 		return CLI_FAIL;
 	struct store_user u;
 	char otp[AUTH_OTP_MAX];
@@ -160,8 +186,10 @@ int cli_user(int argc, char **argv)
 			rc = cli_usage_error("user", "add needs --username, --name, --agency and --role");
 		else if ((rc = auth_user_create(&env.auth, NULL, &nu, &u, otp, &field)))
 			rc = auth_error("user add", rc, field);
-		else
+		else {
 			print_otp(u.username, otp, o.json);
+			rc = write_handover(&env, &o, &u, otp);
+		}
 	} else if (!strcmp(action, "list")) {
 		if (o.status && !auth_status_valid(o.status))
 			rc = cli_usage_error("user", "--status must be active, locked, suspended or disabled");
@@ -192,8 +220,10 @@ int cli_user(int argc, char **argv)
 		if (!(rc = user_by_name(&env, o.username, &u))) {
 			if ((rc = auth_user_reset_password(&env.auth, NULL, u.id, otp)))
 				rc = auth_error("user reset-password", rc, NULL);
-			else
+			else {
 				print_otp(u.username, otp, o.json);
+				rc = write_handover(&env, &o, &u, otp);
+			}
 		}
 	} else {
 		rc = cli_usage_error("user", "unknown action '%s'", action);
@@ -221,7 +251,7 @@ int cli_agency(int argc, char **argv)
 	if (rc)
 		return rc == 1 ? CLI_OK : rc;
 	struct cli_env env;
-	if (cli_env_open(&env, o.data))
+	if (cli_env_open(&env, o.data, strcmp(argv[1], "list") != 0))
 		return CLI_FAIL;
 	const char *field = NULL;
 	if (!strcmp(argv[1], "add")) {

@@ -29,6 +29,9 @@
 #define PEM_MAX (64 * 1024)
 
 #define POOL_QUEUE 256
+/* A pooled request that waited longer than this is answered 503 without running:
+ * its client has likely given up, and its work would only delay the live ones. */
+#define POOL_MAX_WAIT_MS 5000
 #define IO_POOL_THREADS 32
 #define IO_POOL_QUEUE 1024
 
@@ -41,6 +44,7 @@ struct http_server {
 	char url[96];
 	struct net_cidr proxies[MAX_PROXIES];
 	int n_proxies;
+	_Atomic int stopping;       /* queued requests are answered 503, not run */
 };
 
 enum conn_state { CONN_READING = 0, CONN_TOO_LARGE, CONN_IN_POOL, CONN_DONE, CONN_ANSWERED };
@@ -57,6 +61,7 @@ struct conn_ctx {
 	size_t len;
 	_Atomic int state;
 	int64_t started_ms;
+	int64_t queued_ms;
 	struct http_server *srv;
 	struct MHD_Connection *conn;
 	const struct http_route *route;
@@ -210,7 +215,9 @@ static void log_request(struct conn_ctx *ctx)
 	snprintf(ms, sizeof ms, "%lld", (long long)(clock_now_ms() - ctx->started_ms));
 	const char *kv[] = {"method", ctx->req.method, "path", ctx->req.path, "status", status, "ms", ms,
 			    "ip", ctx->req.client_ip, NULL};
-	log_write_kv(ctx->resp.status >= 500 ? LOG_ERROR : LOG_INFO, "http", "request", kv);
+	/* 503 is load shedding, not a fault: a warning, so a flood does not bury real errors */
+	enum log_level lvl = ctx->resp.status == 503 ? LOG_WARN : ctx->resp.status >= 500 ? LOG_ERROR : LOG_INFO;
+	log_write_kv(lvl, "http", "request", kv);
 }
 
 /* Sends the finished response of ctx and releases what the request held. */
@@ -227,7 +234,12 @@ static enum MHD_Result finish(struct conn_ctx *ctx)
 static void pool_run(void *arg)
 {
 	struct conn_ctx *ctx = arg;
-	ctx->route->handler(&ctx->req, &ctx->resp);
+	if (ctx->srv->stopping || clock_now_ms() - ctx->queued_ms > POOL_MAX_WAIT_MS) {
+		http_resp_error(&ctx->req, &ctx->resp, 503, "service_unavailable", NULL);
+		http_resp_header(&ctx->resp, "Retry-After", "1");
+	} else {
+		ctx->route->handler(&ctx->req, &ctx->resp);
+	}
 	ctx->state = CONN_DONE;
 	MHD_resume_connection(ctx->conn);
 }
@@ -245,6 +257,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 			     allow, sizeof allow);
 	if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO))) {
 		ctx->state = CONN_IN_POOL;
+		ctx->queued_ms = clock_now_ms();
 		MHD_suspend_connection(c);
 		struct http_pool *pool = (ctx->route->flags & HTTP_ROUTE_IO) ? srv->io_pool : srv->pool;
 		if (http_pool_submit(pool, pool_run, ctx) == 0)
@@ -493,6 +506,7 @@ void http_server_stop(struct http_server *srv)
 	/* Stop accepting; let the pool finish (each job resumes its connection, whose
 	 * answer the HTTP threads then send); give open requests up to 5 s to end;
 	 * then stop the HTTP threads. */
+	srv->stopping = 1;
 	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
