@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{"demo", cli_demo, "initialise a demo instance of Dong Nai and serve it"},
 	{"user", cli_user, "add, list, disable, enable, unlock accounts, reset passwords"},
 	{"agency", cli_agency, "add and list agencies"},
+	{"population", cli_population, "generate or sample the embedded synthetic population"},
 	{"audit", cli_audit, "verify the audit log, who looked a citizen up, export, reindex"},
 	{"config", cli_config, "check a configuration file, or print the default one"},
 	{"version", cli_version, "print the version"},

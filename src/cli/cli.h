@@ -17,6 +17,7 @@ int cli_audit(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_agency(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_population(int argc, char **argv);
 
 /* The agency of the province's IT centre, made by init with the first admin. */
 #define ADMIN_AGENCY_CODE "TTCNTT"

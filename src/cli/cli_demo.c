@@ -15,12 +15,14 @@
 #include "cli/cli.h"
 #include "cli/cli_env.h"
 #include "core/datadir.h"
+#include "lookup/population_generate.h"
 
 static const char usage[] =
 	"Usage: canhgac demo [--data DIR] [--listen HOST:PORT] [--json]\n"
 	"\n"
 	"Initialises DIR (default ./demo-data) with demo agencies of Dong Nai and demo\n"
-	"accounts, prints each account with a one-time password, and serves the console.\n"
+	"accounts and a synthetic population of 2,000 citizens, prints each account with\n"
+	"a one-time password and a few citizen ids to look up, and serves the HTTP API.\n"
 	"Running it again keeps the data and gives the demo accounts new one-time passwords.\n"
 	"\n"
 	"Options:\n"
@@ -47,6 +49,36 @@ static const struct auth_new_user accounts[] = {
 	{"canbo.longkhanh", "Đỗ Thị Lan", "UBND.LONGKHANH", "officer"},
 	{"canbo.tuphap", "Huỳnh Văn Phúc", "STP.DNAI", "officer"},
 };
+
+#define DEMO_POPULATION 2000
+
+static int print_id(const char *id, void *arg)
+{
+	(void)arg;
+	printf("  %s\n", id);
+	return 0;
+}
+
+/* A synthetic population of Dong Nai the first time, and a few ids to try. */
+static int demo_population(struct cli_env *env, int json)
+{
+	int64_t n = 0;
+	char why[256];
+	if (store_citizen_count(env->store, &n))
+		return -1;
+	if (n == 0) {
+		struct population_generate_stats gs;
+		if (population_generate(env->store, DEMO_POPULATION, 1, &gs, why, sizeof why)) {
+			fprintf(stderr, "canhgac demo: %s\n", why);
+			return -1;
+		}
+	}
+	if (!json) {
+		printf("canhgac demo: citizen ids to look up (dossier code e.g. H15.50.05.13-261008-0975):\n");
+		store_citizen_sample(env->store, 5, print_id, NULL);
+	}
+	return 0;
+}
 
 static void print_account(const char *username, const char *role, const char *otp, int json)
 {
@@ -126,6 +158,8 @@ int cli_demo(int argc, char **argv)
 	rc |= demo_account(&env, &admin, json);
 	for (size_t i = 0; i < sizeof accounts / sizeof accounts[0] && rc == 0; i++)
 		rc |= demo_account(&env, &accounts[i], json);
+	if (rc == 0)
+		rc = demo_population(&env, json);
 	cli_env_close(&env);
 	if (rc)
 		return CLI_FAIL;

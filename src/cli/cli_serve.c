@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "http/app.h"
 #include "http/http.h"
+#include "lookup/lookup.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -79,6 +80,8 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	struct store *st = NULL;
 	struct audit *audit = NULL;
 	struct auth_service auth = {0};
+	static struct lookup_service lookup;
+	bool lookup_open = false;
 	struct http_server *srv = NULL;
 	int rc = CLI_FAIL;
 	datadir_path(dir, "canhgac.db", path, sizeof path);
@@ -91,8 +94,13 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		fprintf(stderr, "canhgac serve: cannot start the account service (out of memory?)\n");
 		goto out;
 	}
-	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .data_dir = dir,
-			  .started_at = clock_now()};
+	if (lookup_service_open(&lookup, &cfg, st, audit, why, sizeof why)) {
+		fprintf(stderr, "canhgac serve: %s\n", why);
+		goto out;
+	}
+	lookup_open = true;
+	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .lookup = &lookup,
+			  .data_dir = dir, .started_at = clock_now()};
 	if (http_server_start(&app, &cfg, listen, &srv, why, sizeof why)) {
 		fprintf(stderr, "canhgac serve: %s\n", why);
 		goto out;
@@ -105,6 +113,8 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	http_server_stop(srv);
 	rc = CLI_OK;
 out:
+	if (lookup_open)
+		lookup_service_close(&lookup);
 	auth_service_free(&auth);
 	if (audit)
 		audit_close(audit);

@@ -13,12 +13,14 @@
 struct store;
 struct audit;
 struct auth_service;
+struct lookup_service;
 
 struct app {
 	const struct config *cfg;
 	struct store *store;
 	struct audit *audit;
 	struct auth_service *auth;
+	struct lookup_service *lookup;
 	const char *data_dir;
 	int64_t started_at;
 };

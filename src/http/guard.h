@@ -31,4 +31,10 @@ json_t *http_time_json(int64_t t);
 /* JSON of an account as the API shows it (no hash, no lockout internals). */
 json_t *http_user_json(const struct config *cfg, const struct store_user *u);
 
+/* The caller's resolved lookup limits, and usage as the API shows it (h_lookups.c). */
+struct quota_limits;
+struct quota_usage;
+void http_caller_limits(struct http_req *req, const struct auth_caller *c, struct quota_limits *lim);
+json_t *http_quota_json(const struct quota_usage *u);
+
 #endif

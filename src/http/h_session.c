@@ -12,6 +12,8 @@
 #include "http/app.h"
 #include "http/guard.h"
 #include "http/handlers.h"
+#include "lookup/lookup.h"
+#include "core/clock.h"
 
 static void set_session_cookie(struct http_req *req, struct http_resp *resp, const char *token, int max_age)
 {
@@ -81,7 +83,14 @@ void h_me_get(struct http_req *req, struct http_resp *resp)
 	struct auth_caller *c = http_guard(req, resp, ROLE_ANY, GUARD_DURING_PASSWORD_CHANGE);
 	if (!c)
 		return;
-	http_resp_json(resp, 200, me_json(req, c));
+	json_t *j = me_json(req, c);
+	struct quota_limits lim;
+	struct quota_usage use;
+	http_caller_limits(req, c, &lim);
+	if (quota_peek(req->app->lookup->quota, c->user.username, c->user.agency, &lim, clock_now_ms(), &use) ==
+	    QUOTA_OK)
+		json_object_set_new(j, "quota", http_quota_json(&use));
+	http_resp_json(resp, 200, j);
 }
 
 void h_me_password(struct http_req *req, struct http_resp *resp)

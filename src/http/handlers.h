@@ -34,4 +34,10 @@ void h_agencies_create(struct http_req *req, struct http_resp *resp);
 /* h_audit.c */
 void h_audit_verify(struct http_req *req, struct http_resp *resp);
 
+/* h_lookups.c */
+void h_lookups_create(struct http_req *req, struct http_resp *resp);
+void h_lookups_list(struct http_req *req, struct http_resp *resp);
+void h_citizen_accesses(struct http_req *req, struct http_resp *resp);
+void h_procedures_list(struct http_req *req, struct http_resp *resp);
+
 #endif

@@ -53,5 +53,6 @@ const char *store_strerror(int err);
 /* The areas of the interface, one header each. */
 #include "store/store_accounts.h"
 #include "store/store_audit.h"
+#include "store/store_population.h"
 
 #endif
