@@ -45,13 +45,6 @@ static void bind_quota(sqlite3_stmt *s, int idx, int v)
 		sqlite3_bind_null(s, idx);
 }
 
-/* Steps a statement that returns no rows. */
-static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-	return rc == SQLITE_DONE ? STORE_OK : store_rc(st, rc, what);
-}
-
 int store_agency_create(struct store *st, const struct store_agency *a)
 {
 	sqlite3_stmt *s = NULL;
@@ -63,7 +56,7 @@ int store_agency_create(struct store *st, const struct store_agency *a)
 	store_bind_text(s, 2, a->name);
 	bind_quota(s, 3, a->quota_per_day);
 	sqlite3_bind_int64(s, 4, a->created_at);
-	rc = step_done(st, s, "agency create");
+	rc = store_rc(st, sqlite3_step(s), "agency create");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
@@ -111,7 +104,7 @@ int store_agency_list(struct store *st, int (*fn)(const struct store_agency *a, 
 		if (fn(&a, arg))
 			break;
 	}
-	rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? STORE_OK : store_rc(st, step, "agency list");
+	rc = store_rc(st, step, "agency list");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
@@ -142,7 +135,7 @@ int store_user_create(struct store *st, struct store_user *u)
 	bind_quota(s, 10, u->quota_per_minute);
 	bind_quota(s, 11, u->quota_per_day);
 	sqlite3_bind_int64(s, 12, u->created_at);
-	rc = step_done(st, s, "user create");
+	rc = store_rc(st, sqlite3_step(s), "user create");
 	if (rc == STORE_OK)
 		u->id = sqlite3_last_insert_rowid(st->db);
 out:
@@ -202,7 +195,7 @@ int store_user_list(struct store *st, const char *agency, const char *status,
 		if (fn(&u, arg))
 			break;
 	}
-	rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? STORE_OK : store_rc(st, step, "user list");
+	rc = store_rc(st, step, "user list");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
@@ -241,7 +234,7 @@ int store_user_save(struct store *st, const struct store_user *u)
 	sqlite3_bind_int64(s, 16, u->first_lock_at);
 	sqlite3_bind_int64(s, 17, u->last_login_at);
 	sqlite3_bind_int64(s, 18, u->updated_at);
-	rc = step_done(st, s, "user save");
+	rc = store_rc(st, sqlite3_step(s), "user save");
 	if (rc == STORE_OK && sqlite3_changes(st->db) == 0)
 		rc = STORE_ENOTFOUND;
 out:
@@ -265,7 +258,7 @@ int store_user_set_password(struct store *st, const struct store_user *u, const 
 	if (rc)
 		goto rollback;
 	sqlite3_bind_int64(s, 1, u->id);
-	if ((rc = step_done(st, s, "history insert")))
+	if ((rc = store_rc(st, sqlite3_step(s), "history insert")))
 		goto rollback;
 	sqlite3_finalize(s);
 	rc = store_prepare(st, "DELETE FROM password_history WHERE user_id = ?1 AND rowid NOT IN "
@@ -275,7 +268,7 @@ int store_user_set_password(struct store *st, const struct store_user *u, const 
 		goto rollback;
 	sqlite3_bind_int64(s, 1, u->id);
 	sqlite3_bind_int(s, 2, keep);
-	if ((rc = step_done(st, s, "history trim")))
+	if ((rc = store_rc(st, sqlite3_step(s), "history trim")))
 		goto rollback;
 	sqlite3_finalize(s);
 	rc = store_prepare(st, "UPDATE users SET password_hash = ?2, password_changed_at = ?3, "
@@ -286,7 +279,7 @@ int store_user_set_password(struct store *st, const struct store_user *u, const 
 	store_bind_text(s, 2, new_hash);
 	sqlite3_bind_int64(s, 3, changed_at);
 	sqlite3_bind_int(s, 4, must_change);
-	if ((rc = step_done(st, s, "password set")))
+	if ((rc = store_rc(st, sqlite3_step(s), "password set")))
 		goto rollback;
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = store_rc(st, sqlite3_errcode(st->db), "commit");
@@ -316,7 +309,7 @@ int store_user_password_history(struct store *st, int64_t user_id, int n,
 	while ((step = sqlite3_step(s)) == SQLITE_ROW)
 		if (fn((const char *)sqlite3_column_text(s, 0), arg))
 			break;
-	rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? STORE_OK : store_rc(st, step, "history");
+	rc = store_rc(st, step, "history");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
@@ -337,7 +330,7 @@ int store_session_create(struct store *st, const struct store_session *ss)
 	store_bind_text(s, 4, ss->ip);
 	sqlite3_bind_int64(s, 5, ss->created_at);
 	sqlite3_bind_int64(s, 6, ss->last_seen_at);
-	rc = step_done(st, s, "session create");
+	rc = store_rc(st, sqlite3_step(s), "session create");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
@@ -382,7 +375,7 @@ static int session_exec_blob(struct store *st, const char *sql, const unsigned c
 		goto out;
 	sqlite3_bind_blob(s, 1, blob, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, v);
-	rc = step_done(st, s, what);
+	rc = store_rc(st, sqlite3_step(s), what);
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
@@ -411,7 +404,7 @@ int store_session_delete_user(struct store *st, int64_t user_id, const unsigned 
 		goto out;
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_blob(s, 2, keep ? keep : none, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
-	rc = step_done(st, s, "session delete user");
+	rc = store_rc(st, sqlite3_step(s), "session delete user");
 	if (n)
 		*n = rc == STORE_OK ? sqlite3_changes(st->db) : 0;
 out:
@@ -429,7 +422,7 @@ int store_session_purge(struct store *st, int64_t idle_before, int64_t created_b
 		goto out;
 	sqlite3_bind_int64(s, 1, idle_before);
 	sqlite3_bind_int64(s, 2, created_before);
-	rc = step_done(st, s, "session purge");
+	rc = store_rc(st, sqlite3_step(s), "session purge");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);

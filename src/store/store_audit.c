@@ -86,20 +86,20 @@ static int insert_rows(struct store *st, const struct store_audit_lookup *rows, 
 		bind_opt(ins, 9, r->procedure_code);
 		bind_opt(ins, 10, r->outcome);
 		int step = sqlite3_step(ins);
-		rc = step == SQLITE_DONE ? STORE_OK : store_rc(st, step, "audit lookup insert");
+		rc = store_rc(st, step, "audit lookup insert");
 		if (!rc) {
 			sqlite3_reset(du);
 			sqlite3_bind_text(du, 1, r->actor, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(du, 2, r->local_day);
 			step = sqlite3_step(du);
-			rc = step == SQLITE_DONE ? STORE_OK : store_rc(st, step, "audit daily user");
+			rc = store_rc(st, step, "audit daily user");
 		}
 		if (!rc && r->agency[0]) {
 			sqlite3_reset(da);
 			sqlite3_bind_text(da, 1, r->agency, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(da, 2, r->local_day);
 			step = sqlite3_step(da);
-			rc = step == SQLITE_DONE ? STORE_OK : store_rc(st, step, "audit daily agency");
+			rc = store_rc(st, step, "audit daily agency");
 		}
 	}
 	sqlite3_finalize(ins);
@@ -130,7 +130,7 @@ int store_audit_project(struct store *st, const struct store_audit_lookup *rows,
 		if (!rc) {
 			sqlite3_bind_text(s, 1, value, -1, SQLITE_STATIC);
 			int step = sqlite3_step(s);
-			rc = step == SQLITE_DONE ? STORE_OK : store_rc(st, step, "audit projected seq");
+			rc = store_rc(st, step, "audit projected seq");
 		}
 	}
 	rc = rc ? rc : exec_one(st, "COMMIT");

@@ -100,7 +100,7 @@ int store_citizen_delete_synthetic(struct store *st, int64_t *deleted)
 	if (rc)
 		goto out;
 	int step = sqlite3_step(s);
-	rc = step == SQLITE_DONE ? STORE_OK : store_rc(st, step, "population delete");
+	rc = store_rc(st, step, "population delete");
 	if (rc == STORE_OK && deleted)
 		*deleted = sqlite3_changes64(st->db);
 out:
@@ -144,7 +144,7 @@ int store_citizen_sample(struct store *st, int count, int (*fn)(const char *citi
 		if (fn(id, arg))
 			break;
 	}
-	rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? STORE_OK : store_rc(st, step, "population sample");
+	rc = store_rc(st, step, "population sample");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
