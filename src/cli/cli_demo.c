@@ -21,7 +21,7 @@ static const char usage[] =
 	"Usage: canhgac demo [--data DIR] [--listen HOST:PORT] [--json]\n"
 	"\n"
 	"Initialises DIR (default ./demo-data) with demo agencies of Dong Nai and demo\n"
-	"accounts and a synthetic population of 2,000 citizens, prints each account with\n"
+	"accounts and a synthetic population of 100,000 citizens, prints each account with\n"
 	"a one-time password and a few citizen ids to look up, and serves the HTTP API.\n"
 	"Running it again keeps the data and gives the demo accounts new one-time passwords.\n"
 	"\n"
@@ -50,7 +50,7 @@ static const struct auth_new_user accounts[] = {
 	{"canbo.tuphap", "Huỳnh Văn Phúc", "STP.DNAI", "officer"},
 };
 
-#define DEMO_POPULATION 2000
+#define DEMO_POPULATION 100000
 
 static int print_id(const char *id, void *arg)
 {
