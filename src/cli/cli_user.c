@@ -67,7 +67,14 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct user_opts *
 		case 's': o->status = optarg; break;
 		case 'R': o->reason = optarg; break;
 		case 'c': o->code = optarg; break;
-		case 'q': o->quota = atoi(optarg); break;
+		case 'q': {
+			char *end;
+			long q = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || q < 1 || q > 100000000)
+				return cli_usage_error(cmd, "--quota-per-day must be a whole number from 1 to 100000000");
+			o->quota = (int)q;
+			break;
+		}
 		case 'j': o->json = 1; break;
 		case 'H': o->handover = optarg; break;
 		case 'h': fputs(usage, stdout); return 1;

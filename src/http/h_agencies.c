@@ -60,5 +60,14 @@ void h_agencies_create(struct http_req *req, struct http_resp *resp)
 		http_resp_auth_error(req, resp, rc, field);
 		return;
 	}
-	http_resp_json(resp, 201, body); /* echo of what was created */
+	struct store_agency a;
+	if (store_agency_get(req->app->store, json_string_value(json_object_get(body, "code")), &a)) {
+		json_decref(body);
+		http_resp_error(req, resp, 500, "internal_error", NULL);
+		return;
+	}
+	json_decref(body);
+	json_t *j = json_pack("{s:s, s:s}", "code", a.code, "name", a.name);
+	json_object_set_new(j, "quota_per_day", a.quota_per_day ? json_integer(a.quota_per_day) : json_null());
+	http_resp_json(resp, 201, j);
 }

@@ -21,8 +21,9 @@ class Accounts(unittest.TestCase):
         cls.srv = harness.Server(cls.data).start()
         cls.admin = harness.signed_in(cls.srv, "admin", cls.otp)
         for code in ("SO.A", "SO.B"):
-            st, _, body = cls.admin.request("POST", "/api/v1/agencies", {"code": code, "name": "Sở " + code})
-            assert st == 201, body
+            st, _, body = cls.admin.request("POST", "/api/v1/agencies", {"code": code, "name": "Sở " + code,
+                                                                         "extra": "ignored"})
+            assert st == 201 and body == {"code": code, "name": "Sở " + code, "quota_per_day": None}, body
         cls.users = {}
         cls.pw = {}
         for username, name, agency, role in (

@@ -66,6 +66,8 @@ class UserCli(unittest.TestCase):
             (["user", "list", "--data", self.data, "--status", "weird"], 2),
             (["agency", "add", "--data", self.data, "--code", "bad code", "--name", "N"], 2),
             (["agency", "add", "--data", self.data, "--code", "TTCNTT", "--name", "N"], 1),
+            (["agency", "add", "--data", self.data, "--code", "SO.X", "--name", "N", "--quota-per-day", "abc"], 2),
+            (["agency", "add", "--data", self.data, "--code", "SO.X", "--name", "N", "--quota-per-day", "0"], 2),
         ]
         for args, want in cases:
             p = harness.run(args)
