@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Sign-in benchmark (issue 4): sign-ins per second at the configured argon2id cost,
-and /healthz latency alone and while 200 concurrent clients hammer POST /session.
+and /healthz and POST /api/v1/lookups latency (one officer session, quotas
+raised, 1000 synthetic citizens) alone and while 200 concurrent clients hammer
+POST /session.
 
 Usage: bench/bench_signin.py BINARY [SECONDS]
 Prints a Markdown table for docs/BENCHMARKS.md."""
 
+import json
 import os
 import statistics
 import sys
@@ -39,6 +42,34 @@ def healthz_latencies(srv, stop, out, errors):
         time.sleep(0.01)
 
 
+DOSSIER = "H15.50.05.13-261008-0975"
+
+
+def lookup_latencies(client, procedure, ids, stop, out, errors):
+    i = 0
+    while not stop.is_set():
+        i += 1
+        t = time.perf_counter()
+        try:
+            st, _, body = client.request("POST", "/api/v1/lookups",
+                                         {"citizen_id": ids[i % len(ids)], "dossier_code": DOSSIER,
+                                          "procedure_code": procedure})
+            if st != 200:
+                errors.append(st)
+        except OSError as e:
+            errors.append(repr(e))
+            continue
+        out.append(time.perf_counter() - t)
+        time.sleep(0.01)
+
+
+def cli(args):
+    p = harness.run(args, timeout=120)
+    if p.returncode != 0:
+        raise harness.HarnessError("canhgac %s: %s" % (" ".join(args[:2]), p.stderr))
+    return p.stdout
+
+
 def main():
     with harness.tempdir() as tmp:
         data = harness.data_dir(tmp)
@@ -48,16 +79,37 @@ def main():
         # all clients come from loopback: let them all connect (the per-address
         # limit would otherwise refuse most of the flood before it reaches /session)
         harness.set_config(harness.config_path(data), "server", "max_connections_per_ip", "1000")
+        # one officer looks citizens up alone and during the flood (quotas raised
+        # so that the probe is never refused)
+        for key, value in (("user_per_minute", "10000"), ("user_per_day", "1000000"),
+                           ("agency_per_day", "100000000")):
+            harness.set_config(harness.config_path(data), "quota", key, value)
+        cli(["population", "generate", "--data", data, "--count", "1000", "--seed", "1"])
+        ids = cli(["population", "sample", "--data", data, "--count", "200"]).split()
+        cli(["agency", "add", "--data", data, "--code", "BENCH.SO", "--name", "Benchmark agency"])
+        officer_otp = json.loads(cli(["user", "add", "--data", data, "--username", "bench.cb", "--name",
+                                      "Cán Bộ Đo", "--agency", "BENCH.SO", "--role", "officer",
+                                      "--json"]))["one_time_password"]
         with harness.Server(data) as srv:
             harness.signed_in(srv, "admin", otp)  # re-hashed at the configured cost
-            # /healthz alone
+            officer = harness.signed_in(srv, "bench.cb", officer_otp)
+            st, _, body = officer.request("GET", "/api/v1/procedures")
+            if st != 200:
+                raise harness.HarnessError("GET /api/v1/procedures answered %d" % st)
+            procedure = body["procedures"][0]["code"]
+            # /healthz and lookups alone (the two probes run side by side)
             base, base_err, under_err = [], [], []
+            lk_base, lk_base_err, lk_under, lk_under_err = [], [], [], []
             stop = threading.Event()
             t = threading.Thread(target=healthz_latencies, args=(srv, stop, base, base_err))
+            tl = threading.Thread(target=lookup_latencies,
+                                  args=(officer, procedure, ids, stop, lk_base, lk_base_err))
             t.start()
+            tl.start()
             time.sleep(3)
             stop.set()
             t.join()
+            tl.join()
             # the flood
             counts = {"ok": 0, "busy": 0, "other": 0}
             lock = threading.Lock()
@@ -82,12 +134,16 @@ def main():
             counts_at_start = dict(counts)
             stop_h = threading.Event()
             th = threading.Thread(target=healthz_latencies, args=(srv, stop_h, under, under_err))
+            tl = threading.Thread(target=lookup_latencies,
+                                  args=(officer, procedure, ids, stop_h, lk_under, lk_under_err))
             th.start()
+            tl.start()
             time.sleep(SECONDS)
             elapsed = time.perf_counter() - started
             ok = counts["ok"] - counts_at_start["ok"]
             stop_h.set()
             th.join()
+            tl.join()
             stop.set()
             for f in flood:
                 f.join()
@@ -104,6 +160,13 @@ def main():
     print("| /healthz p50 / p99 during the flood (ms) | %.2f / %.2f |" % (pct(under, .5), pct(under, .99)))
     print("| /healthz requests measured alone / during (failed) | %d / %d (%d) |"
           % (len(base), len(under), len(base_err) + len(under_err)))
+    print("| POST /api/v1/lookups p50 / p99 alone (ms) | %.2f / %.2f |" % (pct(lk_base, .5), pct(lk_base, .99)))
+    print("| POST /api/v1/lookups p50 / p99 during the flood (ms) | %.2f / %.2f |"
+          % (pct(lk_under, .5), pct(lk_under, .99)))
+    print("| lookups measured alone / during (failed) | %d / %d (%d) |"
+          % (len(lk_base), len(lk_under), len(lk_base_err) + len(lk_under_err)))
+    if lk_base_err or lk_under_err:
+        print("lookup failures: %r" % (lk_base_err + lk_under_err)[:10])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Lookup benchmark (issue 5): POST /api/v1/lookups per second and p50/p99 with
+wrk at 64 connections and 64 officer sessions against 100,000 synthetic
+citizens, every lookup durable in the audit log; in the same run nginx serving a
+static JSON file of the same size as one lookup answer on loopback, as the
+ceiling; afterwards the audit log is verified and its lookup records counted.
+
+Usage: bench/bench_lookup.py BINARY [SECONDS]
+Environment: BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_POPULATION (100000),
+BENCH_IDS (1000), BENCH_KEEP=1 keeps the temporary directory.
+Needs wrk and nginx on PATH (bench/bench_lookup.sh installs them).
+Prints wrk's own output, then a Markdown table for docs/BENCHMARKS.md."""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+os.environ["CANHGAC_BIN"] = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/canhgac"
+import harness  # noqa: E402
+
+SECONDS = int(float(sys.argv[2])) if len(sys.argv) > 2 else 15
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+POPULATION = int(os.environ.get("BENCH_POPULATION", "100000"))
+IDS = int(os.environ.get("BENCH_IDS", "1000"))
+OFFICERS = CONNECTIONS
+AGENCY = "BENCH.SO"
+DOSSIER = "H15.50.05.13-261008-0975"
+LUA = os.path.join(HERE, "lookup.lua")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def fail(msg):
+    sys.stderr.write("bench_lookup: %s\n" % msg)
+    sys.exit(1)
+
+
+def cli(args, timeout=600):
+    p = harness.run(args, timeout=timeout)
+    if p.returncode != 0:
+        fail("canhgac %s exited %d: %s" % (" ".join(args[:2]), p.returncode, p.stderr.strip()))
+    return p.stdout
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wrk(url, extra=()):
+    """Runs wrk with the benchmark's parameters; returns (its output, parsed figures)."""
+    args = ["wrk", "-c", str(CONNECTIONS), "-t", str(THREADS), "-d", "%ds" % SECONDS,
+            "--latency", "-s", LUA, url]
+    if extra:
+        args += ["--"] + list(extra)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=SECONDS + 120)
+    if p.returncode != 0:
+        fail("wrk exited %d: %s %s" % (p.returncode, p.stdout, p.stderr))
+    fig = {"status": {}}
+    for line in p.stdout.splitlines():
+        if not line.startswith("BENCH "):
+            continue
+        parts = line.split()
+        if parts[1] == "status":
+            fig["status"][int(parts[2])] = int(parts[3])
+        elif parts[1] == "errors":
+            fig["errors"] = dict(kv.split("=") for kv in parts[2:])
+            fig["errors"] = {k: int(v) for k, v in fig["errors"].items()}
+        else:
+            fig[parts[1]] = int(parts[2])
+    m = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", p.stdout)
+    fig["non2xx_line"] = int(m.group(1)) if m else 0
+    fig["rate"] = fig["requests"] / (fig["duration_us"] / 1e6)
+    out = "\n".join(l for l in p.stdout.splitlines() if not l.startswith("BENCH "))
+    return out, fig
+
+
+def raw_request(srv, method, path, body, headers):
+    conn = srv.connection()
+    try:
+        conn.request(method, path, body=json.dumps(body).encode(), headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def run_canhgac(tmp):
+    data = harness.data_dir(tmp)
+    harness.init_fast(data)  # the fast argon2id cost: only the setup's sign-ins use it
+    conf = harness.config_path(data)
+    for section, key, value in (("quota", "user_per_minute", "10000"),
+                                ("quota", "user_per_day", "1000000"),
+                                ("quota", "agency_per_day", "100000000"),
+                                ("log", "level", "warn"),
+                                # wrk's connections and the setup all come from loopback
+                                ("server", "max_connections_per_ip", "1000")):
+        harness.set_config(conf, section, key, value)
+    t0 = time.monotonic()
+    print("generating %d synthetic citizens ..." % POPULATION, flush=True)
+    cli(["population", "generate", "--data", data, "--count", str(POPULATION), "--seed", "1"])
+    cli(["agency", "add", "--data", data, "--code", AGENCY, "--name", "Benchmark agency",
+         "--quota-per-day", "100000000"])
+    otp = {}
+    for i in range(OFFICERS):
+        u = "bench.cb%02d" % i
+        out = cli(["user", "add", "--data", data, "--username", u, "--name", "Cán Bộ Đo %d" % i,
+                   "--agency", AGENCY, "--role", "officer", "--json"])
+        otp[u] = json.loads(out)["one_time_password"]
+    print("setup (population, agency, %d officers) took %.1f s" % (OFFICERS, time.monotonic() - t0),
+          flush=True)
+
+    srv = harness.Server(data).start()
+    try:
+        # the sample is a read-only command: it runs beside the server
+        p = harness.run(["population", "sample", "--data", data, "--count", str(IDS)])
+        sample_beside_server = p.returncode == 0
+        if not sample_beside_server:
+            fail("population sample beside the running server exited %d: %s"
+                 % (p.returncode, p.stderr.strip()))
+        ids = p.stdout.split()
+        clients = [harness.signed_in(srv, u, pw) for u, pw in otp.items()]
+        st, _, body = clients[0].request("GET", "/api/v1/procedures")
+        if st != 200:
+            fail("GET /api/v1/procedures answered %d" % st)
+        procedure = body["procedures"][0]["code"]
+        c = clients[0]
+        st, answer = raw_request(srv, "POST", "/api/v1/lookups",
+                                 {"citizen_id": ids[0], "dossier_code": DOSSIER,
+                                  "procedure_code": procedure},
+                                 {"Content-Type": "application/json", "Cookie": c.cookie,
+                                  "X-CSRF-Token": c.csrf})
+        if st != 200:
+            fail("the trial lookup answered %d: %r" % (st, answer))
+        setup_lookups = 1
+        sessions = os.path.join(tmp, "sessions.tsv")
+        with open(sessions, "w") as f:
+            for cl in clients:
+                f.write("%s\t%s\n" % (cl.cookie, cl.csrf))
+        idfile = os.path.join(tmp, "ids.txt")
+        with open(idfile, "w") as f:
+            f.write("\n".join(ids) + "\n")
+        print("canhgac: wrk -c%d -t%d -d%ds POST /api/v1/lookups (procedure %s, %d officers, %d ids)"
+              % (CONNECTIONS, THREADS, SECONDS, procedure, len(clients), len(ids)), flush=True)
+        out, fig = wrk(srv.url, [sessions, idfile, procedure, DOSSIER, str(THREADS)])
+        print(out, flush=True)
+    finally:
+        t = time.monotonic()
+        code = srv.stop(signal.SIGTERM)
+        stop_s = time.monotonic() - t
+    if code != 0:
+        fail("canhgac serve exited %s after SIGTERM\n%s" % (code, srv.stderr_text()[-4000:]))
+    verify = cli(["audit", "verify", "--data", data]).strip()
+    records = 0
+    exp = subprocess.Popen([harness.binary(), "audit", "export", "--data", data],
+                           stdout=subprocess.PIPE, text=True)
+    for line in exp.stdout:
+        if '"type":"lookup"' in line:
+            records += 1
+    if exp.wait() != 0:
+        fail("canhgac audit export failed")
+    return {"fig": fig, "answer": answer, "procedure": procedure, "verify": verify,
+            "records": records, "setup_lookups": setup_lookups, "stop_s": stop_s,
+            "sample_beside_server": sample_beside_server}
+
+
+def run_nginx(answer):
+    root = tempfile.mkdtemp(prefix="canhgac-bench-nginx-")
+    try:
+        os.chmod(root, 0o755)  # nginx's workers run as nobody when started by root
+        with open(os.path.join(root, "lookup.json"), "wb") as f:
+            f.write(answer)
+        os.chmod(os.path.join(root, "lookup.json"), 0o644)
+        port = free_port()
+        conf = os.path.join(root, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""worker_processes auto;
+daemon off;
+pid %(root)s/nginx.pid;
+error_log %(root)s/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    default_type application/json;
+    keepalive_requests 1000000;
+    client_body_temp_path %(root)s/tmp;
+    proxy_temp_path %(root)s/tmp;
+    fastcgi_temp_path %(root)s/tmp;
+    uwsgi_temp_path %(root)s/tmp;
+    scgi_temp_path %(root)s/tmp;
+    server {
+        listen 127.0.0.1:%(port)d;
+        root %(root)s;
+    }
+}
+""" % {"root": root, "port": port})
+        proc = subprocess.Popen([NGINX, "-p", root, "-c", conf, "-e", os.path.join(root, "error.log")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    c.request("GET", "/lookup.json")
+                    r = c.getresponse()
+                    got = r.read()
+                    c.close()
+                    if r.status != 200 or got != answer:
+                        fail("nginx answered %d with %d bytes" % (r.status, len(got)))
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        fail("nginx did not start: %s" % proc.stderr.read().decode(errors="replace"))
+                    time.sleep(0.05)
+            print("nginx: wrk -c%d -t%d -d%ds GET /lookup.json (%d bytes)"
+                  % (CONNECTIONS, THREADS, SECONDS, len(answer)), flush=True)
+            out, fig = wrk("http://127.0.0.1:%d/lookup.json" % port)
+            print(out, flush=True)
+        finally:
+            proc.send_signal(signal.SIGQUIT)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        return fig
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def ms(us):
+    return "%.2f" % (us / 1000.0)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="canhgac-bench-lookup-")
+    try:
+        c = run_canhgac(tmp)
+    finally:
+        if os.environ.get("BENCH_KEEP") == "1":
+            print("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    n = run_nginx(c["answer"])
+    cf, nf = c["fig"], n
+    ok = cf["status"].get(200, 0)
+    other = {s: k for s, k in cf["status"].items() if s != 200}
+    n_other = {s: k for s, k in nf["status"].items() if s != 200}
+    durable = c["records"] >= ok + c["setup_lookups"]
+    ratio = cf["rate"] / nf["rate"]
+    print()
+    print("| measure | canhgac `POST /api/v1/lookups` | nginx, static JSON |")
+    print("|---|---:|---:|")
+    print("| requests/s | %.0f | %.0f |" % (cf["rate"], nf["rate"]))
+    print("| p50 / p90 / p99 latency (ms) | %s / %s / %s | %s / %s / %s |"
+          % (ms(cf["p50_us"]), ms(cf["p90_us"]), ms(cf["p99_us"]),
+             ms(nf["p50_us"]), ms(nf["p90_us"]), ms(nf["p99_us"])))
+    print("| p99.9 / max latency (ms) | %s / %s | %s / %s |"
+          % (ms(cf["p99.9_us"]), ms(cf["max_us"]), ms(nf["p99.9_us"]), ms(nf["max_us"])))
+    print("| answers: 200 / other | %d / %s | %d / %s |"
+          % (ok, json.dumps(other) if other else "0", nf["status"].get(200, 0),
+             json.dumps(n_other) if n_other else "0"))
+    print("| wrk \"Non-2xx or 3xx\" / socket errors | %d / %s | %d / %s |"
+          % (cf["non2xx_line"], sum(cf["errors"].values()), nf["non2xx_line"], sum(nf["errors"].values())))
+    print("| answer size (bytes of body) | %d | %d |" % (len(c["answer"]), len(c["answer"])))
+    print("| ratio canhgac / nginx | %.2f (%.0f %%) | |" % (ratio, ratio * 100))
+    print("| audit verify after SIGTERM | %s | |" % c["verify"].replace("\n", " "))
+    print("| lookup records in the audit / 200s seen by wrk (+%d setup) | %d / %d: %s | |"
+          % (c["setup_lookups"], c["records"], ok,
+             "every answered lookup is in the log" if durable else "RECORDS MISSING"))
+    print("| SIGTERM to exit (s) | %.2f | |" % c["stop_s"])
+    print()
+    target_rate = ratio >= 0.5
+    target_p99 = cf["p99_us"] < 10000
+    print("target: >= 50 %% of nginx's rate: %s (%.0f %%); p99 < 10 ms: %s (%s ms); every lookup durable: %s"
+          % ("met" if target_rate else "MISSED", ratio * 100, "met" if target_p99 else "MISSED",
+             ms(cf["p99_us"]), "yes" if durable and c["verify"].startswith("ok") else "NO"))
+    if not durable or not c["verify"].startswith("ok"):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
