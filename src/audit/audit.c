@@ -110,7 +110,6 @@ static void audit_free(struct audit *a)
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->work);
 	pthread_cond_destroy(&a->space);
-	pthread_cond_destroy(&a->done);
 	free(a->batch);
 	free(a->recs);
 	free(a->buf);
@@ -130,7 +129,6 @@ static struct audit *audit_alloc(const char *data_dir, const struct config *cfg)
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->work, &ca);
 	pthread_cond_init(&a->space, NULL);
-	pthread_cond_init(&a->done, NULL);
 	pthread_condattr_destroy(&ca);
 	snprintf(a->data_dir, sizeof a->data_dir, "%s", data_dir);
 	a->segment_max = (uint64_t)(cfg->audit.segment_max_mb > 0 ? cfg->audit.segment_max_mb : 64) << 20;
@@ -267,11 +265,13 @@ int audit_append(struct audit *a, const struct audit_event *ev, uint64_t *seq_ou
 	if (rc)
 		return rc;
 	struct audit_req req = {.rec = rec};
+	pthread_cond_init(&req.cv, NULL);
 	pthread_mutex_lock(&a->mu);
 	while (!a->closing && a->queued >= AUDIT_QUEUE_MAX)
 		pthread_cond_wait(&a->space, &a->mu);
 	if (a->closing) {
 		pthread_mutex_unlock(&a->mu);
+		pthread_cond_destroy(&req.cv);
 		json_decref(rec);
 		return AUDIT_ECLOSED;
 	}
@@ -283,8 +283,9 @@ int audit_append(struct audit *a, const struct audit_event *ev, uint64_t *seq_ou
 	a->queued++;
 	pthread_cond_signal(&a->work);
 	while (!req.done)
-		pthread_cond_wait(&a->done, &a->mu);
+		pthread_cond_wait(&req.cv, &a->mu);
 	pthread_mutex_unlock(&a->mu);
+	pthread_cond_destroy(&req.cv);
 	json_decref(rec);
 	if (req.rc == AUDIT_OK && seq_out)
 		*seq_out = req.seq;

@@ -161,6 +161,7 @@ struct audit_req {
 	uint64_t seq;
 	int rc;
 	bool done;
+	pthread_cond_t cv;      /* the caller's own: the writer wakes only the callers it has finished */
 	struct audit_req *next;
 };
 
@@ -178,7 +179,7 @@ struct audit {
 
 	/* Shared between callers and the writer, under mu. */
 	pthread_mutex_t mu;
-	pthread_cond_t work, space, done; /* work uses CLOCK_MONOTONIC */
+	pthread_cond_t work, space; /* work uses CLOCK_MONOTONIC */
 	struct audit_req *head, *tail;
 	size_t queued;
 	bool closing;

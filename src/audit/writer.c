@@ -380,11 +380,13 @@ void *audit_writer_main(void *arg)
 		for (size_t i = 0; i < n; i++) {
 			struct audit_req *r = a->batch[i];
 			json_t *rec = r->rc == AUDIT_OK ? r->rec : NULL;
-			r->done = true; /* r lives on the caller's stack: not touched after this */
+			r->done = true;
+			/* r lives on the caller's stack; the caller cannot return before we
+			 * release the mutex, and r is not touched after that. */
+			pthread_cond_signal(&r->cv);
 			if (rec)
 				recs[k++] = rec;
 		}
-		pthread_cond_broadcast(&a->done);
 		pthread_mutex_unlock(&a->mu);
 		for (size_t i = 0; i < k; i++)
 			audit_deliver_push(a->deliver, recs[i]);

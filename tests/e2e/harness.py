@@ -412,3 +412,16 @@ def signed_in(srv, username, one_time_password, new_password=STRONG):
     if status != 204:
         raise HarnessError("password change of %s answered %d: %r" % (username, status, body))
     return c
+
+
+def eventually(fetch, check, timeout=5.0, interval=0.05):
+    """Calls fetch() until check(result) is true or `timeout` seconds pass, and
+    returns the last result. For reads of the audit projections, which the audit
+    log's delivery thread fills just after a record is durable (milliseconds,
+    more under load)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fetch()
+        if check(result) or time.monotonic() >= deadline:
+            return result
+        time.sleep(interval)

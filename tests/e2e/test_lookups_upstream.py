@@ -72,7 +72,9 @@ class Upstream(unittest.TestCase):
             st, hdrs, body = self.lookup(cid)
             self.assertEqual((st, body["error"]), (status, code), cid)
             self.assertNotIn(SECRET, json.dumps(body) + str(hdrs))
-            st, _, acc = self.auditor.request("GET", "/api/v1/citizens/%s/accesses" % cid)
+            st, _, acc = harness.eventually(
+                lambda: self.auditor.request("GET", "/api/v1/citizens/%s/accesses" % cid),
+                lambda r: r[0] != 200 or r[2]["accesses"])
             self.assertEqual([a["outcome"] for a in acc["accesses"]],
                              [{"upstream_error": "upstream_error", "upstream_timeout": "upstream_timeout",
                                "citizen_not_found": "not_found"}[code]], cid)
