@@ -8,7 +8,7 @@ ASAN    := build-asan
 DEMO_DIR ?= demo-data
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all deps build build-asan check test test-asan demo bench fuzz clean
+.PHONY: all deps build build-asan check test test-asan test-browser demo bench fuzz clean
 
 all: build
 
@@ -35,9 +35,14 @@ test-asan: build-asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# The whole suite twice: gcc build, then clang ASan+UBSan build.
-check: test test-asan
-	@echo "make check: all tests passed (normal and ASan+UBSan builds)"
+# The console in Debian's chromium (tests/browser; installs chromium and
+# playwright-core when missing).
+test-browser: build
+	CANHGAC_BIN=$(BUILD)/canhgac tests/browser/run.sh
+
+# The whole suite twice (gcc build, then clang ASan+UBSan build), then the browser tests.
+check: test test-asan test-browser
+	@echo "make check: all tests passed (normal and ASan+UBSan builds, browser)"
 
 demo: build
 	./$(BUILD)/canhgac demo --data $(DEMO_DIR) --listen $(LISTEN)

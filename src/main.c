@@ -30,7 +30,10 @@ static const struct command commands[] = {
 	{"user", cli_user, "add, list, disable, enable, unlock accounts, reset passwords"},
 	{"agency", cli_agency, "add and list agencies"},
 	{"population", cli_population, "generate or sample the embedded synthetic population"},
+	{"fim", cli_fim, "baseline the web roots, check them for changes and web shells"},
+	{"indicators", cli_indicators, "export indicators (web-shell hashes, blocked IPs) as STIX 2.1 or CSV"},
 	{"audit", cli_audit, "verify the audit log, who looked a citizen up, export, reindex"},
+	{"scan", cli_scan, "find attacks in web-server access logs (offline)"},
 	{"config", cli_config, "check a configuration file, or print the default one"},
 	{"version", cli_version, "print the version"},
 };

@@ -253,7 +253,9 @@ static int set_status(struct auth_service *svc, const struct auth_caller *actor,
 	if (rc)
 		return AUTH_ESTORE;
 	int revoked = 0;
-	if (strcmp(status, "active") != 0)
+	/* A suspended account keeps its sessions so that they answer 403
+	 * account_suspended (not 401) until an admin looks; enable revokes them. */
+	if (strcmp(status, "active") != 0 && strcmp(status, "suspended") != 0)
 		store_session_delete_user(svc->st, u->id, NULL, &revoked);
 	char n[16];
 	snprintf(n, sizeof n, "%d", revoked);
@@ -284,7 +286,31 @@ int auth_user_enable(struct auth_service *svc, const struct auth_caller *actor, 
 	 * admin of the province lifts it. */
 	if (strcmp(u.status, "suspended") == 0 && actor && actor->role != ROLE_ADMIN)
 		return AUTH_EFORBIDDEN;
+	if (strcmp(u.status, "suspended") == 0) { /* the thief's sessions never come back */
+		int revoked = 0;
+		store_session_delete_user(svc->st, u.id, NULL, &revoked);
+	}
 	return set_status(svc, actor, &u, "active", reason, "user_enable");
+}
+
+/* The detector's containment: acts as "detector" (audited as user_suspend); its
+ * sessions stay, answering 403 account_suspended, until enable revokes them. An account already suspended or disabled is left as it is. */
+int auth_user_suspend(struct auth_service *svc, int64_t id, const char *reason)
+{
+	struct store_user u;
+	if (!text_valid(reason, STORE_REASON_MAX))
+		return AUTH_EINVAL;
+	int rc = store_user_get_by_id(svc->st, id, &u);
+	if (rc)
+		return rc == STORE_ENOTFOUND ? AUTH_ENOTFOUND : AUTH_ESTORE;
+	if (strcmp(u.status, "suspended") == 0 || strcmp(u.status, "disabled") == 0)
+		return AUTH_OK;
+	struct auth_caller det;
+	memset(&det, 0, sizeof det);
+	snprintf(det.user.username, sizeof det.user.username, "detector");
+	snprintf(det.ip, sizeof det.ip, "local");
+	det.role = ROLE_ADMIN;
+	return set_status(svc, &det, &u, "suspended", reason, "user_suspend");
 }
 
 int auth_user_unlock(struct auth_service *svc, const struct auth_caller *actor, int64_t id)

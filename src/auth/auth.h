@@ -54,6 +54,7 @@ struct auth_service {
 	struct audit *audit;            /* may be NULL in unit tests: events then go to the log */
 	struct auth_throttle *throttle;
 	pthread_mutex_t mu;             /* serialises read-modify-write of account state */
+	const char *data_dir;           /* DATA, for keys/totp.key; NULL: no second factor (totp.h) */
 };
 
 /* The signed-in caller, as handlers see it. */
@@ -63,6 +64,7 @@ struct auth_caller {
 	bool must_change_password;      /* first sign-in, reset, or expired */
 	int64_t password_expires_at;
 	bool password_warn;             /* within warn_days of expiry */
+	bool totp_enrolment_required;   /* a [totp] required role without a confirmed second factor */
 	unsigned char token_hash[STORE_TOKEN_HASH_BYTES];
 	unsigned char csrf_hash[STORE_TOKEN_HASH_BYTES];
 	char ip[64];
@@ -90,6 +92,11 @@ struct auth_signin_result {
  * applies the account lockout and the client-address throttle, and opens a session. */
 int auth_signin(struct auth_service *svc, const char *username, const char *password, const char *ip,
 		struct auth_signin_result *out);
+/* The same with the second factor: otp (a TOTP code or a recovery code, may be
+ * NULL) is required when the account has one; missing or wrong is the same
+ * AUTH_ECREDENTIALS as a wrong password and counts towards the lockout. */
+int auth_signin_otp(struct auth_service *svc, const char *username, const char *password, const char *otp,
+		    const char *ip, struct auth_signin_result *out);
 
 /* Resolves a session token (hex, from the cookie): idle and absolute timeouts, the
  * account still active. Touches last_seen. AUTH_ESESSION when not valid (the
@@ -134,6 +141,11 @@ int auth_agency_create(struct auth_service *svc, const struct auth_caller *actor
 int auth_user_disable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason);
 int auth_user_enable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason);
 int auth_user_unlock(struct auth_service *svc, const struct auth_caller *actor, int64_t id);
+/* Suspends an account for the detector (status `suspended`, audited as
+ * user_suspend by "detector"): its sessions answer 403 account_suspended and can do
+ * nothing; only an admin re-enables it, which revokes them. No-op on an
+ * account already suspended or disabled. */
+int auth_user_suspend(struct auth_service *svc, int64_t id, const char *reason);
 int auth_user_reset_password(struct auth_service *svc, const struct auth_caller *actor, int64_t id, char *otp);
 /* Changes role and/or quotas (role NULL, quotas < 0: unchanged; quota 0: back to default). */
 int auth_user_update(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *role,

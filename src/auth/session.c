@@ -9,6 +9,7 @@
 
 #include "auth/auth.h"
 #include "auth/auth_int.h"
+#include "auth/totp.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -43,6 +44,7 @@ static void caller_fill(struct auth_service *svc, struct auth_caller *c, int64_t
 	c->password_expires_at = auth_password_expires_at(svc->cfg, &c->user);
 	c->must_change_password = c->user.must_change_password || now >= c->password_expires_at;
 	c->password_warn = now >= c->password_expires_at - (int64_t)svc->cfg->password.warn_days * 86400;
+	c->totp_enrolment_required = auth_totp_enrolment_required(svc, &c->user);
 }
 
 int auth_session_open(struct auth_service *svc, const struct store_user *u, const char *ip,

@@ -13,6 +13,7 @@
 #include "auth/hash.h"
 #include "auth/password.h"
 #include "auth/throttle.h"
+#include "auth/totp.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -32,6 +33,12 @@ static void audit_fail(struct auth_service *svc, const char *username, const cha
 
 int auth_signin(struct auth_service *svc, const char *username, const char *password, const char *ip,
 		struct auth_signin_result *out)
+{
+	return auth_signin_otp(svc, username, password, NULL, ip, out);
+}
+
+int auth_signin_otp(struct auth_service *svc, const char *username, const char *password, const char *otp,
+		    const char *ip, struct auth_signin_result *out)
 {
 	struct store_user u;
 	memset(out, 0, sizeof *out);
@@ -69,18 +76,22 @@ int auth_signin(struct auth_service *svc, const char *username, const char *pass
 	}
 	bool unlocked = auth_lockout_expire(&u, now);
 	const char *reason = NULL;
-	bool locked_now = false;
+	bool locked_now = false, failed = !match;
 	if (strcmp(u.status, "active") != 0) {
 		reason = u.status; /* locked, suspended, disabled: same answer as a bad password */
 	} else if (!match) {
 		reason = "wrong_password";
+		locked_now = auth_lockout_register_failure(svc->cfg, &u, now);
+	} else if (auth_totp_check(svc, &u, otp, now, &reason) != AUTH_OK) {
+		/* the second factor counts like the password: same answer, same lockout */
+		failed = true;
 		locked_now = auth_lockout_register_failure(svc->cfg, &u, now);
 	} else {
 		u.failed_count = 0;
 		u.failed_window_start = 0;
 		u.last_login_at = now;
 	}
-	if (unlocked || reason == NULL || locked_now || !match) {
+	if (unlocked || reason == NULL || locked_now || failed) {
 		u.updated_at = now;
 		rc = store_user_save(svc->st, &u);
 	}
@@ -89,7 +100,7 @@ int auth_signin(struct auth_service *svc, const char *username, const char *pass
 		return AUTH_ESTORE;
 
 	if (reason) {
-		if (!match)
+		if (failed)
 			auth_throttle_fail(svc->throttle, ip, now);
 		audit_fail(svc, username, u.agency, ip, reason);
 		if (locked_now) {

@@ -18,6 +18,9 @@ int cli_user(int argc, char **argv);
 int cli_agency(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_population(int argc, char **argv);
+int cli_fim(int argc, char **argv);
+int cli_indicators(int argc, char **argv);
+int cli_scan(int argc, char **argv);
 
 /* The agency of the province's IT centre, made by init with the first admin. */
 #define ADMIN_AGENCY_CODE "TTCNTT"

@@ -80,6 +80,34 @@ static int demo_population(struct cli_env *env, int json)
 	return 0;
 }
 
+/* The demo's one departure from the defaults: no second factor is required, so a
+ * newcomer without an authenticator app can try every role (the console cannot
+ * enrol one yet). Appended as an override the operator can see and remove. */
+static int demo_config(const char *dir)
+{
+	char path[DATADIR_PATH_MAX];
+	datadir_path(dir, "canhgac.conf", path, sizeof path);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	static char text[65536];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	const char *key = "\nrequired_roles = admin,agency_admin\n";
+	char *at = strstr(text, key);
+	f = at ? fopen(path, "w") : NULL;
+	if (!f) {
+		fprintf(stderr, "canhgac demo: cannot adjust %s\n", path);
+		return -1;
+	}
+	fwrite(text, 1, (size_t)(at - text), f);
+	fputs("\n; demo only: no second factor required (the default is admin,agency_admin)\n"
+	      "required_roles = \n", f);
+	fputs(at + strlen(key), f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 static void print_account(const char *username, const char *role, const char *otp, int json)
 {
 	if (json) {
@@ -137,8 +165,10 @@ int cli_demo(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
-	if (!datadir_is_initialised(dir) && cli_init_instance(dir, 0, 1) != 0)
-		return CLI_FAIL;
+	if (!datadir_is_initialised(dir)) {
+		if (cli_init_instance(dir, 0, 1) != 0 || demo_config(dir) != 0)
+			return CLI_FAIL;
+	}
 
 	struct cli_env env;
 	if (cli_env_open(&env, dir, true))

@@ -13,11 +13,13 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "auth/hash.h"
+#include "auth/staff.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/datadir.h"
 #include "core/log.h"
+#include "detect/detect.h"
 #include "http/app.h"
 #include "http/http.h"
 #include "lookup/lookup.h"
@@ -80,7 +82,9 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	struct store *st = NULL;
 	struct audit *audit = NULL;
 	struct auth_service auth = {0};
+	struct auth_scheduler *sched = NULL;
 	static struct lookup_service lookup;
+	struct detect *detect = NULL;
 	bool lookup_open = false;
 	struct http_server *srv = NULL;
 	int rc = CLI_FAIL;
@@ -94,12 +98,26 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		fprintf(stderr, "canhgac serve: cannot start the account service (out of memory?)\n");
 		goto out;
 	}
+	auth.data_dir = dir; /* keys/totp.key */
+	/* staff changes due and dormant accounts: now (changes dated while the server
+	 * was down) and every minute */
+	if (auth_scheduler_start(&auth, &sched)) {
+		fprintf(stderr, "canhgac serve: cannot start the account scheduler (out of memory?)\n");
+		goto out;
+	}
 	if (lookup_service_open(&lookup, &cfg, st, audit, why, sizeof why)) {
 		fprintf(stderr, "canhgac serve: %s\n", why);
 		goto out;
 	}
 	lookup_open = true;
-	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .lookup = &lookup,
+	/* The detector: windows from the last 24 h of the audit, then fed live. */
+	struct detect_deps dd = {.cfg = &cfg, .st = st, .auth = &auth, .audit = audit};
+	if (detect_open(&dd, &detect, why, sizeof why) || detect_rebuild(detect, dir, why, sizeof why) ||
+	    audit_subscribe(audit, detect_listener, detect) || detect_checker_start(detect, 60)) {
+		fprintf(stderr, "canhgac serve: %s\n", why);
+		goto out;
+	}
+	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .lookup = &lookup, .detect = detect,
 			  .data_dir = dir, .started_at = clock_now()};
 	if (http_server_start(&app, &cfg, listen, &srv, why, sizeof why)) {
 		fprintf(stderr, "canhgac serve: %s\n", why);
@@ -113,11 +131,15 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	http_server_stop(srv);
 	rc = CLI_OK;
 out:
+	if (detect) /* stop acting while the audit and accounts are still open */
+		detect_stop(detect);
+	auth_scheduler_stop(sched);
 	if (lookup_open)
 		lookup_service_close(&lookup);
 	auth_service_free(&auth);
 	if (audit)
 		audit_close(audit);
+	detect_close(detect);
 	store_close(st);
 	if (rc == CLI_OK)
 		log_info("serve", "stopped");

@@ -109,10 +109,34 @@ static const struct cfg_key cfg_keys[] = {
 	INT("audit", "checkpoint_records", audit.checkpoint_records, 1, 1000, "1000",
 	    "a signed checkpoint at least every this many records (and every second)"),
 	BOOL("audit", "syslog", audit.syslog, "false", "forward each committed record to syslog"),
-	INT("detect", "enumeration_count", detect.enumeration_count, 2, 1000, "5",
+	INT("detect", "enumeration_count", detect.enumeration_count, 2, 32, "5",
 	    "near-sequential citizen ids that count as enumeration"),
 	INT("detect", "enumeration_window_seconds", detect.enumeration_window_seconds, 10, 86400, "600",
 	    "window of the enumeration rule"),
+	INT("detect", "enumeration_distance", detect.enumeration_distance, 1, 100000, "10",
+	    "two ids of the same 6-digit prefix are near-sequential when their last 6 digits differ by at most this"),
+	INT("detect", "brute_force_count", detect.brute_force_count, 2, 32, "10",
+	    "failed sign-ins on one account within brute_force_window_seconds"),
+	INT("detect", "brute_force_window_seconds", detect.brute_force_window_seconds, 10, 86400, "900",
+	    "window of the brute-force rule"),
+	INT("detect", "spray_accounts", detect.spray_accounts, 2, 32, "10",
+	    "distinct accounts failing from one address within spray_window_seconds"),
+	INT("detect", "spray_window_seconds", detect.spray_window_seconds, 10, 86400, "900",
+	    "window of the password-spraying rule"),
+	INT("detect", "dossier_citizens", detect.dossier_citizens, 2, 32, "10",
+	    "distinct citizens looked up under one dossier code within dossier_window_seconds"),
+	INT("detect", "dossier_window_seconds", detect.dossier_window_seconds, 60, 86400, "3600",
+	    "window of the dossier-reuse rule"),
+	INT("detect", "concurrent_ip_window_seconds", detect.concurrent_ip_window_seconds, 10, 86400, "300",
+	    "one account seen from two addresses within this many seconds"),
+	INT("detect", "holiday_factor", detect.holiday_factor, 1, 10, "2",
+	    "on public holidays and configured holidays the count thresholds are divided by this"),
+	STR("detect", "suspend_rules", detect.suspend_rules, C_NONE, "enumeration",
+	    "rules whose alert also suspends the account (see docs/DETECTION.md for the names)"),
+	STR("detect", "block_rules", detect.block_rules, C_NONE, "password_spray",
+	    "rules whose alert also blocks the client address for block_ttl_seconds"),
+	INT("detect", "block_ttl_seconds", detect.block_ttl_seconds, 60, 2592000, "3600",
+	    "how long an address blocked by the detector stays blocked"),
 	STR("workhours", "start", workhours.start, C_HHMM, "07:00", "start of working hours, HH:MM local"),
 	STR("workhours", "end", workhours.end, C_HHMM, "17:30", "end of working hours, HH:MM local"),
 	STR("workhours", "days", workhours.days, C_DAYS, "mon-fri", "working days, e.g. mon-fri or mon,tue,sat"),
@@ -120,8 +144,62 @@ static const struct cfg_key cfg_keys[] = {
 	    "extra non-working dates YYYY-MM-DD (public holidays are built in)"),
 	INT("incident", "report_deadline_hours", incident.report_deadline_hours, 1, 72, "72",
 	    "hours from detection to the report deadline (the province orders 3 days)"),
+	INT("incident", "group_window_hours", incident.group_window_hours, 1, 720, "24",
+	    "alerts on the same account or address within this many hours join one incident"),
+	STR("incident", "org_name", incident.org_name, C_NONE, "Trung tâm Công nghệ thông tin tỉnh",
+	    "reporting organisation, for the incident report (Mẫu 03)"),
+	STR("incident", "org_address", incident.org_address, C_NONE, "", "its address"),
+	STR("incident", "org_phone", incident.org_phone, C_NONE, "", "its telephone"),
+	STR("incident", "org_email", incident.org_email, C_NONE, "", "its e-mail"),
+	STR("incident", "contact_name", incident.contact_name, C_NONE, "", "contact person for incidents"),
+	STR("incident", "contact_phone", incident.contact_phone, C_NONE, "", "their telephone"),
+	STR("incident", "contact_email", incident.contact_email, C_NONE, "", "their e-mail"),
+	STR("incident", "system_name", incident.system_name, C_NONE,
+	    "Hệ thống thông tin giải quyết thủ tục hành chính tỉnh", "affected system, for the report"),
+	STR("incident", "system_domain", incident.system_domain, C_NONE, "", "its domain name"),
+	STR("incident", "system_ip", incident.system_ip, C_NONE, "", "its public IP address"),
+	INT("incident", "system_level", incident.system_level, 1, 5, "3",
+	    "its security level (cấp độ an toàn hệ thống thông tin, 1-5)"),
+	STR("totp", "required_roles", totp.required_roles, C_NONE, "admin,agency_admin",
+	    "roles that must enrol a second factor (TOTP) before doing anything else; empty: none"),
+	INT("accounts", "dormant_days", accounts.dormant_days, 7, 3650, "45",
+	    "an account with no sign-in for this many days is disabled (reason dormant)"),
+	INT("accounts", "dormant_warn_days", accounts.dormant_warn_days, 1, 60, "7",
+	    "days before dormant_days at which a dormant_warning is audited for the agency admin"),
 	STR("weblog", "paths", weblog.paths, C_NONE, "", "access logs to follow"),
 	STR("weblog", "allowlist", weblog.allowlist, C_CIDRS, "127.0.0.0/8", "networks never banned"),
+	STR("weblog", "log_format", weblog.log_format, C_NONE, "",
+	    "nginx log_format of the logs (empty: combined, which also reads common)"),
+	STR("weblog", "signatures", weblog.signatures, C_PATH, "",
+	    "attack signatures CSV (empty: the shipped data/weblog_signatures.csv)"),
+	STR("weblog", "probe_paths", weblog.probe_paths, C_PATH, "",
+	    "probe paths CSV (empty: the shipped data/weblog_probe_paths.csv)"),
+	STR("weblog", "scan_statuses", weblog.scan_statuses, C_NONE, "403,404",
+	    "statuses that count towards a scanner storm"),
+	INT("weblog", "scan_404_count", weblog.scan_404_count, 2, 100000, "20",
+	    "answers with scan_statuses from one address within scan_window_seconds that make a scanner"),
+	INT("weblog", "scan_window_seconds", weblog.scan_window_seconds, 1, 86400, "60",
+	    "window of the scanner storm rule"),
+	INT("weblog", "probe_count", weblog.probe_count, 1, 1000, "1",
+	    "requests for known probe paths within probe_window_seconds that make a scanner"),
+	INT("weblog", "probe_window_seconds", weblog.probe_window_seconds, 1, 604800, "3600",
+	    "window of the probe path rule"),
+	STR("weblog", "login_paths", weblog.login_paths, C_NONE, "/dang-nhap,/login,/wp-login.php",
+	    "sign-in endpoints (paths without query) watched for brute force"),
+	STR("weblog", "login_fail_statuses", weblog.login_fail_statuses, C_NONE, "401,403",
+	    "statuses of a POST to a login path that count as a failure (add 200 if failures answer 200)"),
+	INT("weblog", "login_fail_count", weblog.login_fail_count, 2, 100000, "10",
+	    "failed sign-ins from one address within login_window_seconds that make brute force"),
+	INT("weblog", "login_window_seconds", weblog.login_window_seconds, 1, 86400, "300",
+	    "window of the brute-force rule"),
+	INT("weblog", "rate_count", weblog.rate_count, 2, 1000000, "600",
+	    "requests from one address within rate_window_seconds that are abusive"),
+	INT("weblog", "rate_window_seconds", weblog.rate_window_seconds, 1, 86400, "60",
+	    "window of the request rate rule"),
+	INT("weblog", "ban_seconds", weblog.ban_seconds, 60, 31536000, "3600",
+	    "how long a banned address stays banned (nginx deny comment, nftables timeout)"),
+	INT("weblog", "max_ips", weblog.max_ips, 1000, 10000000, "100000",
+	    "client addresses tracked at once; the least recently seen is dropped beyond it"),
 	STR("fim", "roots", fim.roots, C_NONE, "", "web roots to watch"),
 	STR("fim", "exclude", fim.exclude, C_NONE, "", "glob patterns left out of the baseline"),
 	INT("fim", "rescan_seconds", fim.rescan_seconds, 60, 86400, "3600", "full rescan period"),
@@ -441,6 +519,14 @@ static int pair_line(const int *ln, const char *section, const char *a, const ch
 	return la ? la : ln[key_index(section, b)];
 }
 
+/* config_list_each callback: non-zero for a name that is not a role. */
+static int role_name_bad(const char *item, void *arg)
+{
+	(void)arg;
+	return strcmp(item, "admin") && strcmp(item, "agency_admin") && strcmp(item, "officer") &&
+	       strcmp(item, "auditor");
+}
+
 static void cfg_cross_checks(struct cfg_parse *p)
 {
 	struct config *c = p->cfg;
@@ -470,6 +556,13 @@ static void cfg_cross_checks(struct cfg_parse *p)
 	if ((c->population.upstream_cert[0] == '\0') != (c->population.upstream_key[0] == '\0'))
 		cfg_error(p->errs, pair_line(ln, "population", "upstream_cert", "upstream_key"),
 			  "[population] upstream_cert and upstream_key must be set together");
+	if (config_list_each(c->totp.required_roles, role_name_bad, NULL))
+		cfg_error(p->errs, ln[key_index("totp", "required_roles")],
+			  "[totp] required_roles: expected roles among admin, agency_admin, officer, auditor");
+	if (c->accounts.dormant_warn_days >= c->accounts.dormant_days)
+		cfg_error(p->errs, pair_line(ln, "accounts", "dormant_warn_days", "dormant_days"),
+			  "[accounts] dormant_warn_days (%d) must be less than dormant_days (%d)",
+			  c->accounts.dormant_warn_days, c->accounts.dormant_days);
 	if ((c->server.tls_cert[0] == '\0') != (c->server.tls_key[0] == '\0'))
 		cfg_error(p->errs, ln[key_index("server", c->server.tls_cert[0] ? "tls_cert" : "tls_key")],
 			  "[server] tls_cert and tls_key must be set together");
@@ -527,7 +620,7 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 
 const char *config_default_text(void)
 {
-	static char text[16384];
+	static char text[32768];
 	static int built;
 	if (built)
 		return text;

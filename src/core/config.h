@@ -74,6 +74,18 @@ struct config {
 	struct {
 		int enumeration_count;
 		int enumeration_window_seconds;
+		int enumeration_distance;
+		int brute_force_count;
+		int brute_force_window_seconds;
+		int spray_accounts;
+		int spray_window_seconds;
+		int dossier_citizens;
+		int dossier_window_seconds;
+		int concurrent_ip_window_seconds;
+		int holiday_factor;
+		char suspend_rules[CONFIG_STR_MAX];
+		char block_rules[CONFIG_STR_MAX];
+		int block_ttl_seconds;
 	} detect;
 	struct {
 		char start[8];
@@ -83,10 +95,45 @@ struct config {
 	} workhours;
 	struct {
 		int report_deadline_hours;
+		int group_window_hours;
+		char org_name[CONFIG_STR_MAX];
+		char org_address[CONFIG_STR_MAX];
+		char org_phone[64];
+		char org_email[CONFIG_STR_MAX];
+		char contact_name[CONFIG_STR_MAX];
+		char contact_phone[64];
+		char contact_email[CONFIG_STR_MAX];
+		char system_name[CONFIG_STR_MAX];
+		char system_domain[CONFIG_STR_MAX];
+		char system_ip[64];
+		int system_level;
 	} incident;
+	struct {
+		char required_roles[CONFIG_STR_MAX];
+	} totp;
+	struct {
+		int dormant_days;
+		int dormant_warn_days;
+	} accounts;
 	struct {
 		char paths[CONFIG_LIST_MAX];
 		char allowlist[CONFIG_LIST_MAX];
+		char log_format[CONFIG_LIST_MAX];
+		char signatures[CONFIG_STR_MAX];
+		char probe_paths[CONFIG_STR_MAX];
+		char scan_statuses[CONFIG_STR_MAX];
+		int scan_404_count;
+		int scan_window_seconds;
+		int probe_count;
+		int probe_window_seconds;
+		char login_paths[CONFIG_LIST_MAX];
+		char login_fail_statuses[CONFIG_STR_MAX];
+		int login_fail_count;
+		int login_window_seconds;
+		int rate_count;
+		int rate_window_seconds;
+		int ban_seconds;
+		int max_ips;
 	} weblog;
 	struct {
 		char roots[CONFIG_LIST_MAX];

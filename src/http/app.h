@@ -14,6 +14,7 @@ struct store;
 struct audit;
 struct auth_service;
 struct lookup_service;
+struct detect;
 
 struct app {
 	const struct config *cfg;
@@ -21,6 +22,7 @@ struct app {
 	struct audit *audit;
 	struct auth_service *auth;
 	struct lookup_service *lookup;
+	struct detect *detect;         /* the detector: IP blocks, Watch endpoints */
 	const char *data_dir;
 	int64_t started_at;
 };

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "detect/detect.h"
 #include "http/app.h"
 
 static bool method_changes_state(const char *m)
@@ -46,6 +47,14 @@ struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, uns
 	if (c->must_change_password && !(flags & GUARD_DURING_PASSWORD_CHANGE)) {
 		free(c);
 		http_resp_error(req, resp, 403, "password_change_required", NULL);
+		return NULL;
+	}
+	/* a required second factor not yet enrolled: only enrolment (and what the
+	 * password gate lets through: /me, sign-out, the password change) */
+	if (c->totp_enrolment_required &&
+	    !(flags & (GUARD_DURING_TOTP_ENROLMENT | GUARD_DURING_PASSWORD_CHANGE))) {
+		free(c);
+		http_resp_error(req, resp, 403, "totp_enrolment_required", NULL);
 		return NULL;
 	}
 	if (!(c->role & roles)) {
@@ -100,4 +109,16 @@ json_t *http_user_json(const struct config *cfg, const struct store_user *u)
 	json_object_set_new(j, "quota_per_minute", u->quota_per_minute ? json_integer(u->quota_per_minute) : json_null());
 	json_object_set_new(j, "quota_per_day", u->quota_per_day ? json_integer(u->quota_per_day) : json_null());
 	return j;
+}
+
+bool http_ip_refused(struct http_req *req, struct http_resp *resp)
+{
+	/* Only the doors a stolen password or a scanner uses: an admin at a blocked
+	 * address can still reach the console to lift the block. */
+	bool door = strcmp(req->method, "POST") == 0 &&
+		    (strcmp(req->path, "/api/v1/session") == 0 || strcmp(req->path, "/api/v1/lookups") == 0);
+	if (!door || !req->app->detect || !detect_ip_blocked(req->app->detect, req->client_ip))
+		return false;
+	http_resp_error(req, resp, 403, "ip_blocked", NULL);
+	return true;
 }

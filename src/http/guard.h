@@ -15,12 +15,17 @@
 enum guard_flags {
 	GUARD_DEFAULT = 0,
 	GUARD_DURING_PASSWORD_CHANGE = 1u << 0, /* allowed while the password must change */
+	GUARD_DURING_TOTP_ENROLMENT = 1u << 1,  /* allowed before a required second factor is enrolled */
 };
 
 /* Returns the caller (valid for the request) or NULL with the answer already set
  * in resp: 401 unauthorized, 403 csrf_required, 403 password_change_required,
  * 403 forbidden. `roles` is a mask of enum auth_role. */
 struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags);
+
+/* True (with 403 ip_blocked set in resp) when the client address is blocked and
+ * the request is a sign-in or a lookup. */
+bool http_ip_refused(struct http_req *req, struct http_resp *resp);
 
 /* Answers an enum auth_err as the API's error body. */
 void http_resp_auth_error(struct http_req *req, struct http_resp *resp, int err, const char *field);

@@ -31,6 +31,7 @@ static json_t *me_json(struct http_req *req, const struct auth_caller *c)
 	json_object_set_new(j, "must_change_password", json_boolean(c->must_change_password));
 	json_object_set_new(j, "password_expires_at", http_time_json(c->password_expires_at));
 	json_object_set_new(j, "password_warning", json_boolean(c->password_warn));
+	json_object_set_new(j, "totp_enrolment_required", json_boolean(c->totp_enrolment_required));
 	return j;
 }
 
@@ -41,6 +42,7 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 		return;
 	const char *username = json_string_value(json_object_get(body, "username"));
 	const char *password = json_string_value(json_object_get(body, "password"));
+	const char *otp = json_string_value(json_object_get(body, "otp")); /* optional */
 	if (!username || !password) {
 		json_decref(body);
 		http_resp_error(req, resp, 400, "invalid_request",
@@ -48,7 +50,7 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	struct auth_signin_result r;
-	int rc = auth_signin(req->app->auth, username, password, req->client_ip, &r);
+	int rc = auth_signin_otp(req->app->auth, username, password, otp, req->client_ip, &r);
 	json_decref(body); /* jansson's copy of the password goes with it */
 	if (rc == AUTH_ETHROTTLED) {
 		char ra[16];

@@ -11,11 +11,24 @@
 /* h_health.c */
 void h_health_get(struct http_req *req, struct http_resp *resp);
 
+/* h_static.c: the console (web/, embedded) */
+void h_static_index(struct http_req *req, struct http_resp *resp);
+void h_static_file(struct http_req *req, struct http_resp *resp);
+
 /* h_session.c */
 void h_session_create(struct http_req *req, struct http_resp *resp);
 void h_session_delete(struct http_req *req, struct http_resp *resp);
 void h_me_get(struct http_req *req, struct http_resp *resp);
 void h_me_password(struct http_req *req, struct http_resp *resp);
+
+/* h_totp.c */
+void h_me_totp_enrol(struct http_req *req, struct http_resp *resp);
+void h_me_totp_confirm(struct http_req *req, struct http_resp *resp);
+void h_users_reset_totp(struct http_req *req, struct http_resp *resp);
+
+/* h_staff.c */
+void h_staff_changes_create(struct http_req *req, struct http_resp *resp);
+void h_staff_changes_list(struct http_req *req, struct http_resp *resp);
 
 /* h_users.c */
 void h_users_list(struct http_req *req, struct http_resp *resp);
@@ -39,5 +52,16 @@ void h_lookups_create(struct http_req *req, struct http_resp *resp);
 void h_lookups_list(struct http_req *req, struct http_resp *resp);
 void h_citizen_accesses(struct http_req *req, struct http_resp *resp);
 void h_procedures_list(struct http_req *req, struct http_resp *resp);
+
+/* h_alerts.c, h_incidents.c, h_blocks.c: Watch (issue 7) */
+void h_alerts_list(struct http_req *req, struct http_resp *resp);
+void h_alerts_ack(struct http_req *req, struct http_resp *resp);
+void h_incidents_list(struct http_req *req, struct http_resp *resp);
+void h_incidents_get(struct http_req *req, struct http_resp *resp);
+void h_incidents_patch(struct http_req *req, struct http_resp *resp);
+void h_incidents_report(struct http_req *req, struct http_resp *resp);
+void h_blocks_list(struct http_req *req, struct http_resp *resp);
+void h_blocks_create(struct http_req *req, struct http_resp *resp);
+void h_blocks_delete(struct http_req *req, struct http_resp *resp);
 
 #endif

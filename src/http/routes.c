@@ -7,10 +7,17 @@
 
 const struct http_route http_routes[] = {
 	{"GET", "/healthz", h_health_get, HTTP_ROUTE_INLINE},
+	{"GET", "/", h_static_index, HTTP_ROUTE_INLINE},
+	{"GET", "/static/{name}", h_static_file, HTTP_ROUTE_INLINE},
 	{"POST", "/api/v1/session", h_session_create, HTTP_ROUTE_POOL},
 	{"DELETE", "/api/v1/session", h_session_delete, HTTP_ROUTE_INLINE},
 	{"GET", "/api/v1/me", h_me_get, HTTP_ROUTE_INLINE},
 	{"POST", "/api/v1/me/password", h_me_password, HTTP_ROUTE_POOL},
+	{"POST", "/api/v1/me/totp", h_me_totp_enrol, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/me/totp/confirm", h_me_totp_confirm, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/users/{id}/reset-totp", h_users_reset_totp, HTTP_ROUTE_INLINE},
+	{"GET", "/api/v1/staff-changes", h_staff_changes_list, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/staff-changes", h_staff_changes_create, HTTP_ROUTE_INLINE},
 	{"GET", "/api/v1/agencies", h_agencies_list, HTTP_ROUTE_INLINE},
 	{"POST", "/api/v1/agencies", h_agencies_create, HTTP_ROUTE_INLINE},
 	{"GET", "/api/v1/users", h_users_list, HTTP_ROUTE_INLINE},
@@ -26,6 +33,15 @@ const struct http_route http_routes[] = {
 	{"GET", "/api/v1/citizens/{id}/accesses", h_citizen_accesses, HTTP_ROUTE_INLINE},
 	{"GET", "/api/v1/procedures", h_procedures_list, HTTP_ROUTE_INLINE},
 	{"GET", "/api/v1/audit/verify", h_audit_verify, HTTP_ROUTE_POOL},
+	{"GET", "/api/v1/alerts", h_alerts_list, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/alerts/{id}/ack", h_alerts_ack, HTTP_ROUTE_IO},
+	{"GET", "/api/v1/incidents", h_incidents_list, HTTP_ROUTE_INLINE},
+	{"GET", "/api/v1/incidents/{id}", h_incidents_get, HTTP_ROUTE_INLINE},
+	{"PATCH", "/api/v1/incidents/{id}", h_incidents_patch, HTTP_ROUTE_IO},
+	{"GET", "/api/v1/incidents/{id}/report", h_incidents_report, HTTP_ROUTE_INLINE},
+	{"GET", "/api/v1/blocks", h_blocks_list, HTTP_ROUTE_INLINE},
+	{"POST", "/api/v1/blocks", h_blocks_create, HTTP_ROUTE_IO},
+	{"DELETE", "/api/v1/blocks/{ip}", h_blocks_delete, HTTP_ROUTE_IO},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

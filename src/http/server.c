@@ -23,6 +23,7 @@
 #include "http/app.h"
 #include "http/http.h"
 #include "http/pool.h"
+#include "http/guard.h"
 #include "http/router.h"
 
 #define MAX_PROXIES 32
@@ -255,7 +256,9 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	req->body_len = ctx->len;
 	int m = router_match(http_routes, http_routes_count, req, &ctx->route, ctx->scratch, sizeof ctx->scratch,
 			     allow, sizeof allow);
-	if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO))) {
+	if (m == ROUTER_FOUND && http_ip_refused(req, resp)) {
+		/* answered 403 ip_blocked */
+	} else if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO))) {
 		ctx->state = CONN_IN_POOL;
 		ctx->queued_ms = clock_now_ms();
 		MHD_suspend_connection(c);

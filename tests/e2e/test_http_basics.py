@@ -72,7 +72,9 @@ class HttpBasics(unittest.TestCase):
         self.assertEqual(body.get("status"), "ok")
 
     def test_unknown_route_404(self):
-        for path in ["/nope", "/api/v1/does-not-exist", "/healthz/extra", "/"]:
+        # "/" is the console (h_static.c); unknown and traversing asset names are 404.
+        for path in ["/nope", "/api/v1/does-not-exist", "/healthz/extra", "/static/nope.js",
+                     "/static/..%2Fcanhgac.conf", "/static/index.html/x"]:
             status, headers, body = self.srv.request("GET", path)
             self.assertEqual(status, 404, path)
             self.assertErrorBody(body, "not_found")

@@ -32,7 +32,7 @@ class Upstream(unittest.TestCase):
         conf = harness.config_path(cls.data)
         harness.set_config(conf, "population", "backend", "upstream")
         harness.set_config(conf, "population", "upstream_url", "http://127.0.0.1:%d/gw" % port)
-        harness.set_config(conf, "population", "upstream_timeout_ms", "500")
+        harness.set_config(conf, "population", "upstream_timeout_ms", "2000")
         for u, role in (("cb.a", "officer"), ("cb.b", "officer"), ("thanhtra", "auditor")):
             p = harness.run(["user", "add", "--data", cls.data, "--username", u, "--name", "Cán Bộ",
                              "--agency", "TTCNTT", "--role", role, "--json"])

@@ -1,0 +1,99 @@
+/*
+ * The detector: rules over committed audit records (sign-ins, lookups) that find
+ * a stolen account, password guessing or scanning of citizen ids, and act on the
+ * smallest unit that stops the harm: suspend one account, block one address, and
+ * always raise an alert that joins an incident. It is fed on the audit delivery
+ * thread, so a record costs only a few bounded window updates there; alerts and
+ * actions run on the detector's own worker thread. Windows are rebuilt from the
+ * last 24 hours of the audit log at start. Rules and tuning: docs/DETECTION.md.
+ *
+ * Bounds: each rule keeps at most DETECT_KEYS_MAX keys (accounts, addresses,
+ * dossier codes) with the last DETECT_RING events each; stale keys are purged
+ * when a table fills; actions wait in a queue of DETECT_QUEUE_MAX.
+ */
+#ifndef CANHGAC_DETECT_DETECT_H
+#define CANHGAC_DETECT_DETECT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct config;
+struct audit;
+struct auth_service;
+
+enum detect_err {
+	DETECT_OK = 0,
+	DETECT_EINVAL = -1,   /* bad argument or configuration */
+	DETECT_ENOMEM = -2,
+	DETECT_ESTORE = -3,
+	DETECT_ENOTFOUND = -4,
+	DETECT_EFULL = -5,    /* the block list is full */
+};
+
+#define DETECT_RING 32
+#define DETECT_KEYS_MAX 8192
+#define DETECT_QUEUE_MAX 1024
+#define DETECT_BLOCKS_MAX 4096
+
+struct detect;
+
+struct detect_deps {
+	const struct config *cfg;     /* borrowed for the detector's life */
+	struct store *st;             /* alerts, incidents, blocks */
+	struct auth_service *auth;    /* may be NULL (tests): suspensions are then only alerts */
+	struct audit *audit;          /* may be NULL: audit_unavailable is then never checked */
+};
+
+/* Creates the detector and loads the stored blocks. Checks suspend_rules and
+ * block_rules name known rules (DETECT_EINVAL with why otherwise). Starts the
+ * action worker. *out is the caller's: detect_close it. */
+int detect_open(const struct detect_deps *deps, struct detect **out, char *why, size_t why_size);
+
+/* Replays the records of the last 24 h of `data_dir`'s audit into the windows
+ * without raising anything. Call before subscribing. */
+int detect_rebuild(struct detect *d, const char *data_dir, char *why, size_t why_size);
+
+/* The audit listener (arg: the struct detect). */
+void detect_listener(const json_t *record, void *arg);
+
+/* Waits until every queued action has run (tests, shutdown). */
+void detect_flush(struct detect *d);
+
+/* Starts and stops the periodic check (every `period_seconds`): report deadlines
+ * of incidents, an unavailable audit log, expired blocks. */
+int detect_checker_start(struct detect *d, int period_seconds);
+void detect_checker_stop(struct detect *d);
+/* One pass of the check at `now` (tests call it with a fake clock). */
+void detect_check_once(struct detect *d, int64_t now);
+
+/* IP blocks (in memory, stored). actor is the admin or "detector"; audited. */
+bool detect_ip_blocked(struct detect *d, const char *ip);
+int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const char *reason, const char *actor);
+int detect_block_remove(struct detect *d, const char *ip, const char *actor);
+/* The live blocks as a JSON array. New reference. */
+json_t *detect_blocks_json(struct detect *d);
+
+/* Milliseconds from receiving the offending committed record to the account's
+ * suspension, for the latest suspension (-1 when none yet). */
+int64_t detect_last_suspend_latency_ms(struct detect *d);
+
+/* Stops the checker and the worker after the queued actions; later hits are
+ * dropped (the listener may still be called until the audit closes). */
+void detect_stop(struct detect *d);
+
+/* Stops (if not yet), frees d. Call after audit_close. NULL is fine. */
+void detect_close(struct detect *d);
+
+/* Calendar (detect_calendar.c): public holidays of Vietnam and [workhours]
+ * holidays; working hours. */
+bool detect_is_holiday(const struct config *cfg, int64_t t);
+bool detect_in_workhours(const struct config *cfg, int64_t t);
+
+/* True when `rule` names a rule of the detector. */
+bool detect_rule_known(const char *rule);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * What the detector does about a hit, on its own worker thread: suspend the
+ * account (rules in [detect] suspend_rules), block the address for
+ * block_ttl_seconds (block_rules; never an address of [weblog] allowlist), then
+ * store the alert in its incident. Also the block list (memory for the request
+ * path, the store for restarts) and the periodic check: report deadlines, an
+ * unavailable audit log, expired blocks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "detect/detect_int.h"
+#include "incident/incident.h"
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int match_item(const char *item, void *arg)
+{
+	return strcmp(item, (const char *)arg) == 0;
+}
+
+struct cidr_arg {
+	const char *ip;
+	bool hit;
+};
+
+static int match_cidr(const char *item, void *arg)
+{
+	struct cidr_arg *c = arg;
+	struct net_cidr net;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, c->ip, &v4->sin_addr) == 1)
+		v4->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, c->ip, &v6->sin6_addr) == 1)
+		v6->sin6_family = AF_INET6;
+	else
+		return 0;
+	if (net_cidr_parse(item, &net) == 0 && net_cidr_contains(&net, (struct sockaddr *)&ss))
+		return c->hit = true, 1;
+	return 0;
+}
+
+static void suspend(struct detect *d, struct detect_hit *h)
+{
+	struct store_user u;
+	if (!d->deps.auth || !h->actor[0] || store_user_get_by_name(d->deps.st, h->actor, &u))
+		return;
+	char reason[STORE_REASON_MAX];
+	snprintf(reason, sizeof reason, "detector: %s", h->rule);
+	int rc = auth_user_suspend(d->deps.auth, u.id, reason);
+	int64_t ms = h->seen_ms ? mono_ms() - h->seen_ms : 0;
+	if (rc && rc != AUTH_EAUDIT) {
+		log_error("detect", "cannot suspend %s after %s (error %d)", h->actor, h->rule, rc);
+		return;
+	}
+	pthread_mutex_lock(&d->qmu);
+	d->last_latency_ms = ms;
+	pthread_mutex_unlock(&d->qmu);
+	json_object_set_new(h->detail, "suspended", json_true());
+	json_object_set_new(h->detail, "suspend_latency_ms", json_integer(ms));
+	char n[32];
+	snprintf(n, sizeof n, "%lld", (long long)ms);
+	const char *kv[] = {"username", h->actor, "rule", h->rule, "latency_ms", n, NULL};
+	log_write_kv(LOG_WARN, "detect", "account suspended", kv);
+}
+
+static void handle(struct detect *d, struct detect_hit *h)
+{
+	const struct config *cfg = d->deps.cfg;
+	if (config_list_each(cfg->detect.suspend_rules, match_item, (void *)h->rule) == 1)
+		suspend(d, h);
+	if (h->ip[0] && config_list_each(cfg->detect.block_rules, match_item, (void *)h->rule) == 1) {
+		struct cidr_arg c = {h->ip, false};
+		config_list_each(cfg->weblog.allowlist, match_cidr, &c);
+		if (!c.hit && detect_block_add(d, h->ip, cfg->detect.block_ttl_seconds, h->rule, "detector") == 0)
+			json_object_set_new(h->detail, "blocked_seconds", json_integer(cfg->detect.block_ttl_seconds));
+	}
+	struct store_alert a = {.created_at = clock_now()};
+	snprintf(a.rule, sizeof a.rule, "%s", h->rule);
+	snprintf(a.severity, sizeof a.severity, "%s", h->severity);
+	snprintf(a.actor, sizeof a.actor, "%s", h->actor);
+	snprintf(a.ip, sizeof a.ip, "%s", h->ip);
+	snprintf(a.agency, sizeof a.agency, "%s", h->agency);
+	char *js = json_dumps(h->detail, JSON_COMPACT);
+	snprintf(a.detail, sizeof a.detail, "%s", js && strlen(js) < sizeof a.detail ? js : "{}");
+	free(js);
+	if (incident_alert_record(d->deps.st, cfg, &a, true))
+		log_error("detect", "cannot store alert %s on %s", h->rule, h->actor[0] ? h->actor : h->ip);
+	const char *kv[] = {"rule", h->rule, "severity", h->severity, "actor", h->actor, "ip", h->ip, NULL};
+	log_write_kv(LOG_WARN, "detect", "alert", kv);
+}
+
+void *detect_worker_main(void *arg)
+{
+	struct detect *d = arg;
+	pthread_mutex_lock(&d->qmu);
+	for (;;) {
+		while (d->qlen == 0 && !d->stopping)
+			pthread_cond_wait(&d->qcv, &d->qmu);
+		if (d->qlen == 0)
+			break;
+		struct detect_hit h = d->q[d->qhead];
+		d->qhead = (d->qhead + 1) % DETECT_QUEUE_MAX;
+		d->qlen--;
+		d->busy = true;
+		pthread_mutex_unlock(&d->qmu);
+		handle(d, &h);
+		json_decref(h.detail);
+		pthread_mutex_lock(&d->qmu);
+		d->busy = false;
+		if (d->qlen == 0)
+			pthread_cond_broadcast(&d->qidle);
+	}
+	pthread_mutex_unlock(&d->qmu);
+	return NULL;
+}
+
+/* ---- blocks ---- */
+
+static int load_one(const struct store_block *b, void *arg)
+{
+	struct detect *d = arg;
+	if (d->nblocks < DETECT_BLOCKS_MAX)
+		d->blocks[d->nblocks++] = *b;
+	return 0;
+}
+
+int detect_blocks_load(struct detect *d)
+{
+	return store_block_list(d->deps.st, clock_now(), load_one, d) ? DETECT_ESTORE : DETECT_OK;
+}
+
+bool detect_ip_blocked(struct detect *d, const char *ip)
+{
+	if (!d || !ip)
+		return false;
+	int64_t now = clock_now();
+	bool hit = false;
+	pthread_mutex_lock(&d->bmu);
+	for (size_t i = 0; i < d->nblocks && !hit; i++)
+		hit = d->blocks[i].expires_at > now && strcmp(d->blocks[i].ip, ip) == 0;
+	pthread_mutex_unlock(&d->bmu);
+	return hit;
+}
+
+static bool ip_valid(const char *ip)
+{
+	unsigned char buf[16];
+	return ip && (inet_pton(AF_INET, ip, buf) == 1 || inet_pton(AF_INET6, ip, buf) == 1);
+}
+
+static void audit_block(struct detect *d, const char *type, const char *ip, const char *actor, const char *reason,
+			int ttl)
+{
+	if (!d->deps.auth)
+		return;
+	char t[16];
+	snprintf(t, sizeof t, "%d", ttl);
+	const char *kv[] = {"ip", ip, "reason", reason ? reason : "", "ttl_seconds", t, NULL};
+	auth_audit(d->deps.auth, type, actor, NULL, NULL, kv);
+}
+
+int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const char *reason, const char *actor)
+{
+	if (!ip_valid(ip) || ttl_seconds < 1 || ttl_seconds > 30 * 86400 || !reason || strlen(reason) > 255)
+		return DETECT_EINVAL;
+	int64_t now = clock_now();
+	struct store_block b = {.created_at = now, .expires_at = now + ttl_seconds};
+	snprintf(b.ip, sizeof b.ip, "%s", ip);
+	snprintf(b.reason, sizeof b.reason, "%s", reason);
+	snprintf(b.created_by, sizeof b.created_by, "%s", actor);
+	pthread_mutex_lock(&d->bmu);
+	size_t i = 0;
+	while (i < d->nblocks && strcmp(d->blocks[i].ip, ip) != 0)
+		i++;
+	if (i == d->nblocks) {
+		for (i = 0; i < d->nblocks && d->blocks[i].expires_at > now; i++)
+			;
+		if (i == d->nblocks && d->nblocks == DETECT_BLOCKS_MAX) {
+			pthread_mutex_unlock(&d->bmu);
+			return DETECT_EFULL;
+		}
+		if (i == d->nblocks)
+			d->nblocks++;
+	}
+	d->blocks[i] = b;
+	pthread_mutex_unlock(&d->bmu);
+	if (store_block_put(d->deps.st, &b))
+		return DETECT_ESTORE;
+	audit_block(d, "ip_block", ip, actor, reason, ttl_seconds);
+	return DETECT_OK;
+}
+
+int detect_block_remove(struct detect *d, const char *ip, const char *actor)
+{
+	bool found = false;
+	pthread_mutex_lock(&d->bmu);
+	for (size_t i = 0; i < d->nblocks; i++)
+		if (strcmp(d->blocks[i].ip, ip) == 0) {
+			d->blocks[i] = d->blocks[--d->nblocks];
+			found = true;
+			break;
+		}
+	pthread_mutex_unlock(&d->bmu);
+	int rc = store_block_delete(d->deps.st, ip);
+	if (rc && rc != STORE_ENOTFOUND)
+		return DETECT_ESTORE;
+	if (!found && rc == STORE_ENOTFOUND)
+		return DETECT_ENOTFOUND;
+	audit_block(d, "ip_unblock", ip, actor, NULL, 0);
+	return DETECT_OK;
+}
+
+json_t *detect_blocks_json(struct detect *d)
+{
+	json_t *arr = json_array();
+	int64_t now = clock_now();
+	char c[32], e[32];
+	pthread_mutex_lock(&d->bmu);
+	for (size_t i = 0; i < d->nblocks; i++) {
+		const struct store_block *b = &d->blocks[i];
+		if (b->expires_at <= now)
+			continue;
+		clock_format_rfc3339(b->created_at, c, sizeof c);
+		clock_format_rfc3339(b->expires_at, e, sizeof e);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s}", "ip", b->ip, "reason", b->reason,
+						     "created_by", b->created_by, "created_at", c, "expires_at", e));
+	}
+	pthread_mutex_unlock(&d->bmu);
+	return arr;
+}
+
+/* ---- the periodic check ---- */
+
+void detect_check_once(struct detect *d, int64_t now)
+{
+	int raised = 0;
+	if (incident_check_deadlines(d->deps.st, now, &raised))
+		log_error("detect", "cannot check incident report deadlines");
+	if (d->deps.audit) {
+		bool down = !audit_is_available(d->deps.audit);
+		if (down && !d->audit_down) {
+			struct store_alert a = {.created_at = now};
+			snprintf(a.rule, sizeof a.rule, "audit_unavailable");
+			snprintf(a.severity, sizeof a.severity, "critical");
+			snprintf(a.detail, sizeof a.detail, "{\"message\": \"the audit log cannot be written; lookups are refused\"}");
+			incident_alert_record(d->deps.st, d->deps.cfg, &a, false);
+			log_error("detect", "alert: the audit log is unavailable");
+		}
+		d->audit_down = down;
+	}
+	pthread_mutex_lock(&d->bmu);
+	for (size_t i = 0; i < d->nblocks;)
+		if (d->blocks[i].expires_at <= now)
+			d->blocks[i] = d->blocks[--d->nblocks];
+		else
+			i++;
+	pthread_mutex_unlock(&d->bmu);
+}
+
+static void *checker_main(void *arg)
+{
+	struct detect *d = arg;
+	pthread_mutex_lock(&d->cmu);
+	while (!d->checker_stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += d->period;
+		int rc = 0;
+		while (!d->checker_stop && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&d->ccv, &d->cmu, &ts);
+		if (d->checker_stop)
+			break;
+		pthread_mutex_unlock(&d->cmu);
+		detect_check_once(d, clock_now());
+		pthread_mutex_lock(&d->cmu);
+	}
+	pthread_mutex_unlock(&d->cmu);
+	return NULL;
+}
+
+int detect_checker_start(struct detect *d, int period_seconds)
+{
+	d->period = period_seconds > 0 ? period_seconds : 60;
+	d->checker_stop = false;
+	if (pthread_create(&d->checker, NULL, checker_main, d) != 0)
+		return DETECT_ENOMEM;
+	d->checker_on = true;
+	return DETECT_OK;
+}
+
+void detect_checker_stop(struct detect *d)
+{
+	if (!d->checker_on)
+		return;
+	pthread_mutex_lock(&d->cmu);
+	d->checker_stop = true;
+	pthread_cond_broadcast(&d->ccv);
+	pthread_mutex_unlock(&d->cmu);
+	pthread_join(d->checker, NULL);
+	d->checker_on = false;
+}

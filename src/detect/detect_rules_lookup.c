@@ -1,0 +1,124 @@
+/*
+ * Rules over lookups: enumeration of citizen ids (an officer walking through
+ * ids in sequence or near-sequence), one dossier code used for many different
+ * citizens, and lookups outside working hours or on a holiday. A lookup is also
+ * a use of the account from an address, for the address rules.
+ *
+ * Near-sequence: two ids share their first 6 digits (province, sex-and-century,
+ * birth year) and their last 6 digits differ by 1..enumeration_distance. A lookup
+ * counts towards enumeration when another id in the window is near it; the rule
+ * fires when enumeration_count ids in enumeration_window_seconds count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detect/detect_int.h"
+
+#define SERIAL_MOD 1000000ull
+#define OFFHOURS_QUIET 3600 /* one off-hours alert per officer per hour */
+
+static bool id_number(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+	for (; s && s[n]; n++) {
+		if (s[n] < '0' || s[n] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[n] - '0');
+	}
+	*out = v;
+	return n == 12;
+}
+
+static bool near(uint64_t a, uint64_t b, int dist)
+{
+	if (a / SERIAL_MOD != b / SERIAL_MOD)
+		return false;
+	uint64_t x = a % SERIAL_MOD, y = b % SERIAL_MOD;
+	uint64_t diff = x > y ? x - y : y - x;
+	return diff >= 1 && diff <= (uint64_t)dist;
+}
+
+static void rule_enumeration(struct detect *d, const struct detect_record *r, const char *citizen_id)
+{
+	const struct config *cfg = d->deps.cfg;
+	uint64_t id;
+	if (!r->actor || !id_number(citizen_id, &id))
+		return;
+	struct detect_entry *e = detect_table_get(&d->enumer, r->actor, r->t);
+	if (!e)
+		return;
+	detect_entry_push(e, r->t, id);
+	int window = cfg->detect.enumeration_window_seconds;
+	int need = detect_threshold(d, cfg->detect.enumeration_count, r->holiday);
+	int in = 0;
+	while (in < e->n && detect_entry_at(e, in)->t > r->t - window)
+		in++;
+	int count = 0;
+	for (int i = 0; i < in; i++)
+		for (int j = 0; j < in; j++)
+			if (near(detect_entry_at(e, i)->v, detect_entry_at(e, j)->v, cfg->detect.enumeration_distance)) {
+				count++;
+				break;
+			}
+	if (count >= need && detect_may_fire(d, e, r, window))
+		detect_raise(d, r, "enumeration", "high",
+			     json_pack("{s:s, s:s, s:i, s:i, s:i, s:b}", "username", r->actor, "last_citizen_id",
+				       citizen_id, "near_sequential", count, "threshold", need, "window_seconds", window,
+				       "holiday", r->holiday));
+}
+
+static void rule_dossier(struct detect *d, const struct detect_record *r, const char *citizen_id,
+			 const char *dossier)
+{
+	const struct config *cfg = d->deps.cfg;
+	if (!dossier || !citizen_id)
+		return;
+	struct detect_entry *e = detect_table_get(&d->dossier, dossier, r->t);
+	if (!e)
+		return;
+	detect_entry_push(e, r->t, detect_hash(citizen_id));
+	int window = cfg->detect.dossier_window_seconds;
+	int need = detect_threshold(d, cfg->detect.dossier_citizens, r->holiday);
+	uint64_t seen[DETECT_RING];
+	int distinct = 0;
+	for (int i = 0; i < e->n; i++) {
+		const struct detect_event *ev = detect_entry_at(e, i);
+		if (ev->t <= r->t - window)
+			break;
+		int j = 0;
+		while (j < distinct && seen[j] != ev->v)
+			j++;
+		if (j == distinct)
+			seen[distinct++] = ev->v;
+	}
+	if (distinct >= need && detect_may_fire(d, e, r, window))
+		detect_raise(d, r, "dossier_reuse", "high",
+			     json_pack("{s:s, s:s, s:i, s:i, s:i, s:b}", "dossier_code", dossier, "username",
+				       r->actor ? r->actor : "", "citizens", distinct, "threshold", need,
+				       "window_seconds", window, "holiday", r->holiday));
+}
+
+static void rule_offhours(struct detect *d, const struct detect_record *r)
+{
+	if (!r->actor || detect_in_workhours(d->deps.cfg, r->t))
+		return;
+	struct detect_entry *e = detect_table_get(&d->offhours, r->actor, r->t);
+	if (!e)
+		return;
+	detect_entry_push(e, r->t, 0);
+	if (detect_may_fire(d, e, r, OFFHOURS_QUIET))
+		detect_raise(d, r, "offhours", r->holiday ? "medium" : "low",
+			     json_pack("{s:s, s:b}", "username", r->actor, "holiday", r->holiday));
+}
+
+void detect_rules_lookup(struct detect *d, const struct detect_record *r)
+{
+	const char *citizen_id = json_string_value(json_object_get(r->payload, "citizen_id"));
+	const char *dossier = json_string_value(json_object_get(r->payload, "dossier_code"));
+	rule_enumeration(d, r, citizen_id);
+	rule_dossier(d, r, citizen_id, dossier);
+	rule_offhours(d, r);
+	detect_rules_ips(d, r);
+}

@@ -1,0 +1,531 @@
+/*
+ * The access-log rules and their per-address state. Addresses live in a fixed
+ * pool of max_ips states, found through a chained hash table and kept in
+ * least-recently-seen order so the oldest is the one evicted when the pool is
+ * full. Each windowed rule keeps a deque of 32-bit timestamps (seconds from the
+ * first request seen) that holds only the requests inside its window and never
+ * more than its threshold, growing on demand, so ordinary visitors cost a few
+ * bytes. Time is the log's: an address's clock never runs backwards (a line
+ * older than the address's latest counts at the latest). Findings are kept in
+ * one array; an evicted address that comes back may open a second finding for
+ * the same rule, which weblog_detect_findings merges.
+ */
+#include "detect/weblog_detect.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/net.h"
+
+#define NO_INDEX (-1)
+#define CIDRS_MAX 64
+#define LOGIN_PATHS_MAX 32
+
+enum { W_404, W_PROBE, W_LOGIN, W_RATE, W_COUNT };
+
+struct window {
+	int32_t *t;
+	uint32_t cap, n, head;
+};
+
+struct ip_state {
+	unsigned char addr[16];
+	int32_t hash_next;
+	int32_t lru_prev, lru_next;
+	int32_t findings;  /* first finding of this address, or NO_INDEX */
+	int32_t latest;    /* latest time seen (relative) */
+	int8_t allowlisted;
+	struct window w[W_COUNT];
+};
+
+struct weblog_detect {
+	const struct weblog_sigs *sigs;
+	struct weblog_sigs_scratch *scratch;
+	int limit[W_COUNT], window[W_COUNT];
+	unsigned char scan_status[1000], login_status[1000];
+	char login_path[LOGIN_PATHS_MAX][CONFIG_STR_MAX];
+	int n_login_paths;
+	struct net_cidr allow[CIDRS_MAX];
+	int n_allow;
+	struct ip_state *pool;
+	int32_t *bucket;
+	uint32_t n_buckets, cap, used;
+	int32_t lru_head, lru_tail; /* most / least recently seen */
+	int64_t base;
+	bool have_base;
+	struct weblog_finding *f;
+	size_t n_f, cap_f;
+	bool sorted;
+	struct weblog_detect_stats stats;
+	char why[160];
+};
+
+static const char *const rule_names[WEBLOG_RULE_COUNT] = {
+	"scanner-404", "scanner-probe", "scanner-tool", "brute-force", "injection", "rate",
+};
+
+const char *weblog_rule_name(enum weblog_rule r)
+{
+	return r >= 0 && r < WEBLOG_RULE_COUNT ? rule_names[r] : "unknown";
+}
+
+static int add_status(const char *item, void *arg)
+{
+	char *end;
+	long v = strtol(item, &end, 10);
+	if (*end || v < 100 || v > 999)
+		return 1;
+	((unsigned char *)arg)[v] = 1;
+	return 0;
+}
+
+static int add_login_path(const char *item, void *arg)
+{
+	struct weblog_detect *d = arg;
+	if (item[0] != '/' || d->n_login_paths == LOGIN_PATHS_MAX)
+		return 1;
+	snprintf(d->login_path[d->n_login_paths++], CONFIG_STR_MAX, "%s", item);
+	return 0;
+}
+
+static int add_cidr(const char *item, void *arg)
+{
+	struct weblog_detect *d = arg;
+	if (d->n_allow == CIDRS_MAX || net_cidr_parse(item, &d->allow[d->n_allow]))
+		return 1;
+	d->n_allow++;
+	return 0;
+}
+
+int weblog_detect_new(const struct config *cfg, const struct weblog_sigs *sigs, struct weblog_detect **out,
+		      char *why, size_t why_size)
+{
+	int rc = WEBLOG_DETECT_ENOMEM;
+	struct weblog_detect *d = calloc(1, sizeof *d);
+	if (!d)
+		goto fail;
+	d->sigs = sigs;
+	rc = WEBLOG_DETECT_ECONFIG;
+	if (config_list_each(cfg->weblog.scan_statuses, add_status, d->scan_status)) {
+		snprintf(why, why_size, "[weblog] scan_statuses: expected HTTP statuses like 403,404");
+		goto fail;
+	}
+	if (config_list_each(cfg->weblog.login_fail_statuses, add_status, d->login_status)) {
+		snprintf(why, why_size, "[weblog] login_fail_statuses: expected HTTP statuses like 401,403");
+		goto fail;
+	}
+	if (config_list_each(cfg->weblog.login_paths, add_login_path, d)) {
+		snprintf(why, why_size, "[weblog] login_paths: expected at most %d paths starting with /",
+			 LOGIN_PATHS_MAX);
+		goto fail;
+	}
+	if (config_list_each(cfg->weblog.allowlist, add_cidr, d)) {
+		snprintf(why, why_size, "[weblog] allowlist: expected at most %d networks like 10.0.0.0/8",
+			 CIDRS_MAX);
+		goto fail;
+	}
+	d->limit[W_404] = cfg->weblog.scan_404_count;
+	d->window[W_404] = cfg->weblog.scan_window_seconds;
+	d->limit[W_PROBE] = cfg->weblog.probe_count;
+	d->window[W_PROBE] = cfg->weblog.probe_window_seconds;
+	d->limit[W_LOGIN] = cfg->weblog.login_fail_count;
+	d->window[W_LOGIN] = cfg->weblog.login_window_seconds;
+	d->limit[W_RATE] = cfg->weblog.rate_count;
+	d->window[W_RATE] = cfg->weblog.rate_window_seconds;
+	rc = WEBLOG_DETECT_ENOMEM;
+	d->cap = (uint32_t)cfg->weblog.max_ips;
+	d->n_buckets = 1;
+	while (d->n_buckets < d->cap * 2u)
+		d->n_buckets <<= 1;
+	d->pool = calloc(d->cap, sizeof *d->pool);
+	d->bucket = malloc(d->n_buckets * sizeof *d->bucket);
+	if (!d->pool || !d->bucket || weblog_sigs_scratch_new(sigs, &d->scratch))
+		goto fail;
+	for (uint32_t i = 0; i < d->n_buckets; i++)
+		d->bucket[i] = NO_INDEX;
+	d->lru_head = d->lru_tail = NO_INDEX;
+	*out = d;
+	return 0;
+fail:
+	weblog_detect_free(d);
+	return rc;
+}
+
+void weblog_detect_free(struct weblog_detect *d)
+{
+	if (!d)
+		return;
+	for (uint32_t i = 0; d->pool && i < d->used; i++)
+		for (int w = 0; w < W_COUNT; w++)
+			free(d->pool[i].w[w].t);
+	for (size_t i = 0; i < d->n_f; i++)
+		for (int s = 0; s < d->f[i].n_samples; s++)
+			free(d->f[i].sample[s]);
+	free(d->f);
+	free(d->pool);
+	free(d->bucket);
+	weblog_sigs_scratch_free(d->scratch);
+	free(d);
+}
+
+static uint32_t addr_hash(const unsigned char *a)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static void lru_unlink(struct weblog_detect *d, int32_t i)
+{
+	struct ip_state *s = &d->pool[i];
+	if (s->lru_prev != NO_INDEX)
+		d->pool[s->lru_prev].lru_next = s->lru_next;
+	else
+		d->lru_head = s->lru_next;
+	if (s->lru_next != NO_INDEX)
+		d->pool[s->lru_next].lru_prev = s->lru_prev;
+	else
+		d->lru_tail = s->lru_prev;
+}
+
+static void lru_push_front(struct weblog_detect *d, int32_t i)
+{
+	struct ip_state *s = &d->pool[i];
+	s->lru_prev = NO_INDEX;
+	s->lru_next = d->lru_head;
+	if (d->lru_head != NO_INDEX)
+		d->pool[d->lru_head].lru_prev = i;
+	d->lru_head = i;
+	if (d->lru_tail == NO_INDEX)
+		d->lru_tail = i;
+}
+
+/* Removes the least recently seen address from the table; its slot is reused. */
+static int32_t state_evict(struct weblog_detect *d)
+{
+	int32_t i = d->lru_tail;
+	struct ip_state *s = &d->pool[i];
+	int32_t *link = &d->bucket[addr_hash(s->addr) & (d->n_buckets - 1)];
+	while (*link != i)
+		link = &d->pool[*link].hash_next;
+	*link = s->hash_next;
+	lru_unlink(d, i);
+	for (int w = 0; w < W_COUNT; w++)
+		free(s->w[w].t);
+	d->stats.evicted++;
+	return i;
+}
+
+static bool addr_allowed(const struct weblog_detect *d, const unsigned char *a)
+{
+	struct sockaddr_in6 sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin6_family = AF_INET6;
+	memcpy(&sa.sin6_addr, a, 16);
+	for (int i = 0; i < d->n_allow; i++)
+		if (net_cidr_contains(&d->allow[i], (const struct sockaddr *)&sa))
+			return true;
+	return false;
+}
+
+static struct ip_state *state_get(struct weblog_detect *d, const unsigned char *a)
+{
+	uint32_t b = addr_hash(a) & (d->n_buckets - 1);
+	for (int32_t i = d->bucket[b]; i != NO_INDEX; i = d->pool[i].hash_next) {
+		if (!memcmp(d->pool[i].addr, a, 16)) {
+			if (d->lru_head != i) {
+				lru_unlink(d, i);
+				lru_push_front(d, i);
+			}
+			return &d->pool[i];
+		}
+	}
+	int32_t i = d->used < d->cap ? (int32_t)d->used++ : state_evict(d);
+	struct ip_state *s = &d->pool[i];
+	memset(s, 0, sizeof *s);
+	memcpy(s->addr, a, 16);
+	s->findings = NO_INDEX;
+	s->latest = INT32_MIN;
+	s->allowlisted = addr_allowed(d, a);
+	s->hash_next = d->bucket[b];
+	d->bucket[b] = i;
+	lru_push_front(d, i);
+	return s;
+}
+
+/* Adds t to the window; returns the number of requests now inside it, or -1 when
+ * out of memory. */
+static int window_push(struct window *w, int32_t t, int limit, int span)
+{
+	while (w->n && (int64_t)t - w->t[w->head] >= span) {
+		w->head = (w->head + 1) % w->cap;
+		w->n--;
+	}
+	if (w->n == (uint32_t)limit) {
+		w->head = (w->head + 1) % w->cap;
+		w->n--;
+	}
+	if (w->n == w->cap) {
+		uint32_t cap = w->cap ? w->cap * 2 : 4;
+		if (cap > (uint32_t)limit)
+			cap = (uint32_t)limit;
+		int32_t *nt = malloc(cap * sizeof *nt);
+		if (!nt)
+			return -1;
+		for (uint32_t k = 0; k < w->n; k++)
+			nt[k] = w->t[(w->head + k) % w->cap];
+		free(w->t);
+		w->t = nt;
+		w->cap = cap;
+		w->head = 0;
+	}
+	w->t[(w->head + w->n) % w->cap] = t;
+	w->n++;
+	return (int)w->n;
+}
+
+static struct weblog_finding *finding_find(struct weblog_detect *d, struct ip_state *s, enum weblog_rule rule,
+					   const char *category)
+{
+	for (int32_t i = s->findings; i != NO_INDEX; i = d->f[i].next)
+		if (d->f[i].rule == rule && (rule != WEBLOG_RULE_INJECTION || !strcmp(d->f[i].category, category)))
+			return &d->f[i];
+	return NULL;
+}
+
+static void sample_add(struct weblog_finding *f, const char *line, size_t len)
+{
+	if (f->n_samples == WEBLOG_SAMPLES_MAX)
+		return;
+	if (len > WEBLOG_SAMPLE_MAX)
+		len = WEBLOG_SAMPLE_MAX;
+	char *c = malloc(len + 1);
+	if (!c)
+		return;
+	memcpy(c, line, len);
+	c[len] = '\0';
+	f->sample[f->n_samples++] = c;
+}
+
+static struct weblog_finding *finding_open(struct weblog_detect *d, struct ip_state *s, enum weblog_rule rule,
+					   const char *category, int64_t first, const struct weblog_entry *e)
+{
+	if (d->n_f == WEBLOG_FINDINGS_MAX) {
+		d->stats.findings_dropped++;
+		return NULL;
+	}
+	if (d->n_f == d->cap_f) {
+		size_t cap = d->cap_f ? d->cap_f * 2 : 64;
+		struct weblog_finding *nf = realloc(d->f, cap * sizeof *nf);
+		if (!nf)
+			return NULL;
+		d->f = nf;
+		d->cap_f = cap;
+	}
+	struct weblog_finding *f = &d->f[d->n_f];
+	memset(f, 0, sizeof *f);
+	f->rule = rule;
+	snprintf(f->category, sizeof f->category, "%s", category);
+	snprintf(f->ip, sizeof f->ip, "%s", e->ip);
+	memcpy(f->addr, s->addr, 16);
+	f->first = first;
+	f->last = first;
+	f->allowlisted = s->allowlisted;
+	f->next = s->findings;
+	s->findings = (int32_t)d->n_f++;
+	d->sorted = false;
+	return f;
+}
+
+/* One matching request for a windowed rule. */
+static int rule_hit(struct weblog_detect *d, struct ip_state *s, int w, enum weblog_rule rule,
+		    const char *category, const struct weblog_entry *e, int32_t t, const char *line, size_t len)
+{
+	struct weblog_finding *f = finding_find(d, s, rule, category);
+	if (!f) {
+		int n = window_push(&s->w[w], t, d->limit[w], d->window[w]);
+		if (n < 0)
+			return WEBLOG_DETECT_ENOMEM;
+		if (n < d->limit[w])
+			return 0;
+		f = finding_open(d, s, rule, category, d->base + s->w[w].t[s->w[w].head], e);
+		if (!f)
+			return 0;
+		f->count = (uint64_t)n - 1;
+		free(s->w[w].t); /* the finding counts from now on */
+		memset(&s->w[w], 0, sizeof s->w[w]);
+	}
+	f->count++;
+	f->last = d->base + t;
+	sample_add(f, line, len);
+	return 0;
+}
+
+static bool is_login_path(const struct weblog_detect *d, const char *uri)
+{
+	size_t n = strcspn(uri, "?#");
+	while (n > 1 && uri[n - 1] == '/')
+		n--;
+	for (int i = 0; i < d->n_login_paths; i++)
+		if (strlen(d->login_path[i]) == n && !memcmp(d->login_path[i], uri, n))
+			return true;
+	return false;
+}
+
+int weblog_detect_feed(struct weblog_detect *d, const struct weblog_entry *e, const char *line, size_t len)
+{
+	unsigned char a[16] = {0};
+	struct in_addr v4;
+	if (inet_pton(AF_INET, e->ip, &v4) == 1) {
+		a[10] = a[11] = 0xff;
+		memcpy(a + 12, &v4, 4);
+	} else if (inet_pton(AF_INET6, e->ip, a) != 1) {
+		return 0; /* the parser validated it; nothing to key on */
+	}
+	if (!d->have_base) {
+		d->base = e->time;
+		d->have_base = true;
+	}
+	d->stats.requests++;
+	struct ip_state *s = state_get(d, a);
+	int64_t rel = e->time - d->base;
+	int32_t t = rel > INT32_MAX ? INT32_MAX : rel < INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)rel;
+	if (t < s->latest)
+		t = s->latest; /* an address's clock never runs backwards */
+	s->latest = t;
+	int rc = rule_hit(d, s, W_RATE, WEBLOG_RULE_RATE, "", e, t, line, len);
+	if (!rc && e->status > 0 && e->status < 1000 && d->scan_status[e->status])
+		rc = rule_hit(d, s, W_404, WEBLOG_RULE_SCAN_404, "", e, t, line, len);
+	bool login = is_login_path(d, e->uri);
+	if (!rc && login && !strcmp(e->method, "POST") && e->status > 0 && e->status < 1000 &&
+	    d->login_status[e->status])
+		rc = rule_hit(d, s, W_LOGIN, WEBLOG_RULE_BRUTE, "", e, t, line, len);
+	if (rc)
+		return rc;
+	struct weblog_sig_hits hits;
+	if (weblog_sigs_match(d->sigs, d->scratch, e, &hits))
+		return WEBLOG_DETECT_EMATCH;
+	bool probe_done = false, tool_done = false;
+	for (int i = 0; i < hits.n && !rc; i++) {
+		const struct weblog_sig *sig = hits.sig[i];
+		if (sig->category == WEBLOG_CAT_PROBE) {
+			if (login || probe_done)
+				continue;
+			probe_done = true;
+			struct weblog_finding *pf = finding_find(d, s, WEBLOG_RULE_SCAN_PROBE, "");
+			rc = rule_hit(d, s, W_PROBE, WEBLOG_RULE_SCAN_PROBE, pf ? pf->category : sig->kind, e, t,
+				      line, len);
+		} else if (sig->category == WEBLOG_CAT_SCANNER) {
+			if (tool_done)
+				continue;
+			tool_done = true;
+			struct weblog_finding *f = finding_find(d, s, WEBLOG_RULE_SCAN_TOOL, "");
+			if (!f)
+				f = finding_open(d, s, WEBLOG_RULE_SCAN_TOOL, sig->id, e->time, e);
+			if (f) {
+				f->count++;
+				f->last = d->base + t;
+				sample_add(f, line, len);
+			}
+		} else {
+			/* one finding per category; a request hit by two sqli
+			 * signatures counts once */
+			const char *cat = weblog_category_name(sig->category);
+			bool seen = false;
+			for (int j = 0; j < i; j++)
+				seen |= hits.sig[j]->category == sig->category;
+			if (seen)
+				continue;
+			struct weblog_finding *f = finding_find(d, s, WEBLOG_RULE_INJECTION, cat);
+			if (!f)
+				f = finding_open(d, s, WEBLOG_RULE_INJECTION, cat, d->base + t, e);
+			if (f) {
+				f->count++;
+				f->last = d->base + t;
+				sample_add(f, line, len);
+			}
+		}
+	}
+	return rc;
+}
+
+static int finding_key_cmp(const void *pa, const void *pb)
+{
+	const struct weblog_finding *a = pa, *b = pb;
+	int c = memcmp(a->addr, b->addr, 16);
+	if (c)
+		return c;
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	c = a->rule == WEBLOG_RULE_INJECTION ? strcmp(a->category, b->category) : 0;
+	if (c)
+		return c;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+static int finding_out_cmp(const void *pa, const void *pb)
+{
+	const struct weblog_finding *a = pa, *b = pb;
+	if (a->first != b->first)
+		return a->first < b->first ? -1 : 1;
+	int c = memcmp(a->addr, b->addr, 16);
+	if (c)
+		return c;
+	return a->rule < b->rule ? -1 : a->rule > b->rule;
+}
+
+const struct weblog_finding *weblog_detect_findings(struct weblog_detect *d, size_t *n)
+{
+	if (!d->sorted && d->n_f) {
+		/* merge findings split by eviction: same address, rule, category */
+		qsort(d->f, d->n_f, sizeof *d->f, finding_key_cmp);
+		size_t o = 0;
+		for (size_t i = 0; i < d->n_f; i++) {
+			struct weblog_finding *p = o ? &d->f[o - 1] : NULL;
+			if (p && finding_key_cmp(p, &d->f[i]) <= 0 && !memcmp(p->addr, d->f[i].addr, 16) &&
+			    p->rule == d->f[i].rule &&
+			    (p->rule != WEBLOG_RULE_INJECTION || !strcmp(p->category, d->f[i].category))) {
+				struct weblog_finding *q = &d->f[i];
+				p->count += q->count;
+				if (q->last > p->last)
+					p->last = q->last;
+				for (int s = 0; s < q->n_samples; s++) {
+					if (p->n_samples < WEBLOG_SAMPLES_MAX)
+						p->sample[p->n_samples++] = q->sample[s];
+					else
+						free(q->sample[s]);
+				}
+				continue;
+			}
+			d->f[o++] = d->f[i];
+		}
+		d->n_f = o;
+		qsort(d->f, d->n_f, sizeof *d->f, finding_out_cmp);
+		/* the per-address lists point at old positions: rebuild them */
+		for (uint32_t i = 0; i < d->used; i++)
+			d->pool[i].findings = NO_INDEX;
+		for (size_t i = 0; i < d->n_f; i++)
+			d->f[i].next = NO_INDEX;
+		for (size_t i = 0; i < d->n_f; i++) {
+			uint32_t b = addr_hash(d->f[i].addr) & (d->n_buckets - 1);
+			for (int32_t k = d->bucket[b]; k != NO_INDEX; k = d->pool[k].hash_next) {
+				if (!memcmp(d->pool[k].addr, d->f[i].addr, 16)) {
+					d->f[i].next = d->pool[k].findings;
+					d->pool[k].findings = (int32_t)i;
+				}
+			}
+		}
+		d->sorted = true;
+	}
+	*n = d->n_f;
+	return d->f;
+}
+
+void weblog_detect_stats_get(const struct weblog_detect *d, struct weblog_detect_stats *out)
+{
+	*out = d->stats;
+}
