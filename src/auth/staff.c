@@ -114,9 +114,8 @@ int auth_staff_request(struct auth_service *svc, const struct auth_caller *actor
 		if (!strcmp(rq->to_agency, u.agency))
 			return *field = "to_agency", AUTH_EINVAL;
 	}
-	if (!strcmp(rq->kind, "role") && !admin &&
-	    (auth_role_parse(rq->to_role) & (ROLE_ADMIN | ROLE_AUDITOR)))
-		return AUTH_EFORBIDDEN;
+	if (!strcmp(rq->kind, "role") && !admin)
+		return AUTH_EFORBIDDEN; /* roles are the province's call, as in PATCH /users */
 	snprintf(out->username, sizeof out->username, "%s", u.username);
 	snprintf(out->agency, sizeof out->agency, "%s", u.agency);
 	snprintf(out->kind, sizeof out->kind, "%s", rq->kind);
