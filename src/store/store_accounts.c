@@ -76,7 +76,7 @@ int store_agency_get(struct store *st, const char *code, struct store_agency *ou
 {
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st, "SELECT code, name, coalesce(quota_per_day, 0), created_at FROM agencies WHERE code = ?1", &s);
+	int rc = store_prepare_cached(st, SC_AGENCY_GET, "SELECT code, name, coalesce(quota_per_day, 0), created_at FROM agencies WHERE code = ?1", &s);
 	if (rc)
 		goto out;
 	store_bind_text(s, 1, code);
@@ -85,7 +85,7 @@ int store_agency_get(struct store *st, const char *code, struct store_agency *ou
 		agency_from_row(s, out);
 	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "agency get");
 out:
-	sqlite3_finalize(s);
+	store_release(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
@@ -144,11 +144,12 @@ out:
 	return rc;
 }
 
-static int user_get(struct store *st, const char *sql, const char *name, int64_t id, struct store_user *out)
+static int user_get(struct store *st, enum store_cached_stmt slot, const char *sql, const char *name, int64_t id,
+		    struct store_user *out)
 {
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st, sql, &s);
+	int rc = store_prepare_cached(st, slot, sql, &s);
 	if (rc)
 		goto out;
 	if (name)
@@ -160,19 +161,19 @@ static int user_get(struct store *st, const char *sql, const char *name, int64_t
 		user_from_row(s, out);
 	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "user get");
 out:
-	sqlite3_finalize(s);
+	store_release(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
 
 int store_user_get_by_name(struct store *st, const char *username, struct store_user *out)
 {
-	return user_get(st, "SELECT " USER_COLS " FROM users WHERE username = ?1", username, 0, out);
+	return user_get(st, SC_USER_BY_NAME, "SELECT " USER_COLS " FROM users WHERE username = ?1", username, 0, out);
 }
 
 int store_user_get_by_id(struct store *st, int64_t id, struct store_user *out)
 {
-	return user_get(st, "SELECT " USER_COLS " FROM users WHERE id = ?1", NULL, id, out);
+	return user_get(st, SC_USER_BY_ID, "SELECT " USER_COLS " FROM users WHERE id = ?1", NULL, id, out);
 }
 
 int store_user_list(struct store *st, const char *agency, const char *status,
@@ -342,7 +343,7 @@ int store_session_get(struct store *st, const unsigned char token_hash[STORE_TOK
 {
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st, "SELECT csrf_hash, user_id, ip, created_at, last_seen_at FROM sessions "
+	int rc = store_prepare_cached(st, SC_SESSION_GET, "SELECT csrf_hash, user_id, ip, created_at, last_seen_at FROM sessions "
 				   "WHERE token_hash = ?1", &s);
 	if (rc)
 		goto out;
@@ -360,7 +361,7 @@ int store_session_get(struct store *st, const unsigned char token_hash[STORE_TOK
 	}
 	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "session get");
 out:
-	sqlite3_finalize(s);
+	store_release(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }

@@ -56,17 +56,17 @@ static int bind_opt(sqlite3_stmt *s, int idx, const char *v)
 static int insert_rows(struct store *st, const struct store_audit_lookup *rows, size_t n, int64_t mark)
 {
 	sqlite3_stmt *ins = NULL, *du = NULL, *da = NULL;
-	int rc = store_prepare(st,
+	int rc = store_prepare_cached(st, SC_AUDIT_LOOKUP_INSERT,
 			       "INSERT INTO audit_lookups(seq, time, local_day, actor, agency, ip, citizen_id, "
 			       "dossier_code, procedure_code, outcome) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
 			       &ins);
 	if (!rc)
-		rc = store_prepare(st,
+		rc = store_prepare_cached(st, SC_AUDIT_DAILY_USER,
 				   "INSERT INTO audit_daily_user(username, day, count) VALUES (?1, ?2, 1) "
 				   "ON CONFLICT(username, day) DO UPDATE SET count = count + 1",
 				   &du);
 	if (!rc)
-		rc = store_prepare(st,
+		rc = store_prepare_cached(st, SC_AUDIT_DAILY_AGENCY,
 				   "INSERT INTO audit_daily_agency(agency, day, count) VALUES (?1, ?2, 1) "
 				   "ON CONFLICT(agency, day) DO UPDATE SET count = count + 1",
 				   &da);
@@ -102,9 +102,9 @@ static int insert_rows(struct store *st, const struct store_audit_lookup *rows, 
 			rc = store_rc(st, step, "audit daily agency");
 		}
 	}
-	sqlite3_finalize(ins);
-	sqlite3_finalize(du);
-	sqlite3_finalize(da);
+	store_release(ins);
+	store_release(du);
+	store_release(da);
 	return rc;
 }
 

@@ -10,9 +10,26 @@
 
 #include "store/store.h"
 
+/* Statements of the per-request hot path (session, user, agency, citizen, the
+ * lookup projection), prepared once for the connection's life instead of on every
+ * call. Used with store_prepare_cached / store_release, under st->mu. */
+enum store_cached_stmt {
+	SC_SESSION_GET,
+	SC_SESSION_TOUCH,
+	SC_USER_BY_ID,
+	SC_USER_BY_NAME,
+	SC_AGENCY_GET,
+	SC_CITIZEN_GET,
+	SC_AUDIT_LOOKUP_INSERT,
+	SC_AUDIT_DAILY_USER,
+	SC_AUDIT_DAILY_AGENCY,
+	SC_COUNT
+};
+
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t mu;
+	sqlite3_stmt *cached[SC_COUNT];
 };
 
 /* Maps a SQLite result code to enum store_err and logs unexpected ones. */
@@ -20,6 +37,13 @@ int store_rc(struct store *st, int rc, const char *what);
 
 /* Prepares `sql` or returns a store error (logged). */
 int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out);
+
+/* The cached statement `id` (prepared on first use with `sql`, which must be the
+ * same text every time). Give it back with store_release, never sqlite3_finalize. */
+int store_prepare_cached(struct store *st, enum store_cached_stmt id, const char *sql, sqlite3_stmt **out);
+
+/* Resets a cached statement and clears its bindings; NULL is ignored. */
+void store_release(sqlite3_stmt *s);
 
 /* Binds a text or NULL when `s` is NULL. */
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v);

@@ -29,7 +29,7 @@ int store_citizen_get(struct store *st, const char *citizen_id, struct store_cit
 {
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st, "SELECT " CITIZEN_COLS " FROM population WHERE citizen_id = ?1", &s);
+	int rc = store_prepare_cached(st, SC_CITIZEN_GET, "SELECT " CITIZEN_COLS " FROM population WHERE citizen_id = ?1", &s);
 	if (rc)
 		goto out;
 	store_bind_text(s, 1, citizen_id);
@@ -49,7 +49,7 @@ int store_citizen_get(struct store *st, const char *citizen_id, struct store_cit
 		rc = step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "citizen get");
 	}
 out:
-	sqlite3_finalize(s);
+	store_release(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }

@@ -53,6 +53,28 @@ int store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
 	return rc == SQLITE_OK ? STORE_OK : store_rc(st, rc, "prepare");
 }
 
+int store_prepare_cached(struct store *st, enum store_cached_stmt id, const char *sql, sqlite3_stmt **out)
+{
+	if (!st->cached[id]) {
+		int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->cached[id], NULL);
+		if (rc != SQLITE_OK) {
+			st->cached[id] = NULL;
+			*out = NULL;
+			return store_rc(st, rc, "prepare");
+		}
+	}
+	*out = st->cached[id];
+	return STORE_OK;
+}
+
+void store_release(sqlite3_stmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
 {
 	return v ? sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, idx);
@@ -146,6 +168,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	for (int i = 0; i < SC_COUNT; i++)
+		sqlite3_finalize(st->cached[i]);
 	if (st->db)
 		sqlite3_close_v2(st->db);
 	pthread_mutex_destroy(&st->mu);
