@@ -55,6 +55,12 @@ static int staff_apply(struct auth_service *svc, const struct store_staff_change
 	if (rc) {
 		status = "failed";
 		snprintf(result, sizeof result, "%s", rc == STORE_ENOTFOUND ? "account no longer exists" : "store error");
+	} else if (strcmp(u.agency, c->agency) != 0) {
+		/* moved to another agency since the change was filed: the filer's say over
+		 * the account ended with the move */
+		rc = STORE_ENOTFOUND;
+		status = "failed";
+		snprintf(result, sizeof result, "the account moved to %s after the change was filed", u.agency);
 	} else if (!strcmp(c->kind, "leave")) {
 		snprintf(u.status, sizeof u.status, "disabled");
 		snprintf(u.status_reason, sizeof u.status_reason, "leave (%s)", c->reference);

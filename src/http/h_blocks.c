@@ -28,7 +28,9 @@ void h_blocks_create(struct http_req *req, struct http_resp *resp)
 	const char *ip = json_string_value(json_object_get(body, "ip"));
 	const char *reason = json_string_value(json_object_get(body, "reason"));
 	json_t *ttl = json_object_get(body, "ttl_seconds");
-	const char *field = !ip ? "ip" : !json_is_integer(ttl) ? "ttl_seconds" : !reason || !*reason ? "reason" : NULL;
+	/* the range is checked on the JSON integer, before any narrowing to int */
+	bool ttl_ok = json_is_integer(ttl) && json_integer_value(ttl) > 0 && json_integer_value(ttl) <= 30 * 86400;
+	const char *field = !ip ? "ip" : !ttl_ok ? "ttl_seconds" : !reason || !*reason ? "reason" : NULL;
 	int rc = field ? DETECT_EINVAL
 		       : detect_block_add(req->app->detect, ip, (int)json_integer_value(ttl), reason, c->user.username);
 	json_decref(body);
