@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/wipe.h"
 
 struct command {
 	const char *name;
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "canhgac: libsodium could not start (no entropy source?)\n");
 		return CLI_FAIL;
 	}
+	wipe_setup_json();
 	if (argc < 2) {
 		print_usage(stderr);
 		return CLI_USAGE;

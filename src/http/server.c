@@ -20,6 +20,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/wipe.h"
 #include "http/app.h"
 #include "http/http.h"
 #include "http/pool.h"
@@ -107,11 +108,12 @@ static enum MHD_Result send_resp(struct http_server *srv, struct MHD_Connection 
 		len = resp->body_len;
 		resp->body = NULL;
 	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, text ? text : (char *)"",
-								 text ? MHD_RESPMEM_MUST_FREE
-								      : MHD_RESPMEM_PERSISTENT);
+	/* Answers may hold one-time passwords, recovery codes or tokens: wiped when
+	 * libmicrohttpd is done with them. */
+	struct MHD_Response *r = text ? MHD_create_response_from_buffer_with_free_callback(len, text, wipe_free)
+				      : MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
 	if (!r) {
-		free(text);
+		wipe_free(text);
 		return MHD_NO;
 	}
 	add_security_headers(r, srv->tls);
@@ -321,15 +323,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
 		if (ctx->len + n > HTTP_BODY_MAX) {
-			free(ctx->body);
+			wipe_free(ctx->body);
 			ctx->body = NULL;
 			ctx->len += n;
 			ctx->state = CONN_TOO_LARGE;
 			return MHD_YES;
 		}
-		char *nb = realloc(ctx->body, ctx->len + n + 1);
+		/* not realloc: the old block may hold part of a password and must be wiped */
+		char *nb = malloc(ctx->len + n + 1);
 		if (!nb)
 			return MHD_NO;
+		if (ctx->body)
+			memcpy(nb, ctx->body, ctx->len);
+		wipe_free(ctx->body);
 		memcpy(nb + ctx->len, upload_data, n);
 		ctx->body = nb;
 		ctx->len += n;
@@ -349,7 +355,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (ctx) {
 		resp_free(&ctx->resp);
 		req_free(&ctx->req);
-		free(ctx->body);
+		wipe_free(ctx->body);
 		free(ctx);
 		*con_cls = NULL;
 	}
