@@ -109,6 +109,23 @@ const struct detect_event *detect_entry_at(const struct detect_entry *e, int i)
 	return &e->ev[(e->head - i + DETECT_RING) % DETECT_RING];
 }
 
+int detect_entry_distinct(const struct detect_entry *e, int64_t now, int window)
+{
+	uint64_t seen[DETECT_RING];
+	int distinct = 0;
+	for (int i = 0; i < e->n; i++) { /* newest first */
+		const struct detect_event *ev = detect_entry_at(e, i);
+		if (ev->t <= now - window)
+			break;
+		int j = 0;
+		while (j < distinct && seen[j] != ev->v)
+			j++;
+		if (j == distinct)
+			seen[distinct++] = ev->v;
+	}
+	return distinct;
+}
+
 int detect_threshold(const struct detect *d, int base, bool holiday)
 {
 	if (!holiday)

@@ -86,6 +86,9 @@ struct detect_entry *detect_table_get(struct detect_table *t, const char *key, i
 void detect_entry_push(struct detect_entry *e, int64_t t, uint64_t v);
 /* i-th newest event (0 = newest); i < e->n. */
 const struct detect_event *detect_entry_at(const struct detect_entry *e, int i);
+/* How many distinct values the events of e newer than now - window hold
+ * (accounts tried from one address, citizens under one dossier code). */
+int detect_entry_distinct(const struct detect_entry *e, int64_t now, int window);
 uint64_t detect_hash(const char *s);
 
 /* The count threshold in force: divided by holiday_factor on holidays, at least 2. */

@@ -38,18 +38,7 @@ static void rule_spray(struct detect *d, const struct detect_record *r, const ch
 	detect_entry_push(e, r->t, detect_hash(username));
 	int window = cfg->detect.spray_window_seconds;
 	int need = detect_threshold(d, cfg->detect.spray_accounts, r->holiday);
-	uint64_t seen[DETECT_RING];
-	int distinct = 0;
-	for (int i = 0; i < e->n; i++) {
-		const struct detect_event *ev = detect_entry_at(e, i);
-		if (ev->t <= r->t - window)
-			break;
-		int j = 0;
-		while (j < distinct && seen[j] != ev->v)
-			j++;
-		if (j == distinct)
-			seen[distinct++] = ev->v;
-	}
+	int distinct = detect_entry_distinct(e, r->t, window);
 	if (distinct >= need && detect_may_fire(d, e, r, window))
 		detect_raise(d, r, "password_spray", "high",
 			     json_pack("{s:s, s:i, s:i, s:i, s:b}", "ip", r->ip, "accounts", distinct, "threshold", need,

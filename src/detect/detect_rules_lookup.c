@@ -81,18 +81,7 @@ static void rule_dossier(struct detect *d, const struct detect_record *r, const 
 	detect_entry_push(e, r->t, detect_hash(citizen_id));
 	int window = cfg->detect.dossier_window_seconds;
 	int need = detect_threshold(d, cfg->detect.dossier_citizens, r->holiday);
-	uint64_t seen[DETECT_RING];
-	int distinct = 0;
-	for (int i = 0; i < e->n; i++) {
-		const struct detect_event *ev = detect_entry_at(e, i);
-		if (ev->t <= r->t - window)
-			break;
-		int j = 0;
-		while (j < distinct && seen[j] != ev->v)
-			j++;
-		if (j == distinct)
-			seen[distinct++] = ev->v;
-	}
+	int distinct = detect_entry_distinct(e, r->t, window);
 	if (distinct >= need && detect_may_fire(d, e, r, window))
 		detect_raise(d, r, "dossier_reuse", "high",
 			     json_pack("{s:s, s:s, s:i, s:i, s:i, s:b}", "dossier_code", dossier, "username",
