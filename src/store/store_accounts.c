@@ -250,10 +250,8 @@ int store_user_set_password(struct store *st, const struct store_user *u, const 
 	sqlite3_stmt *s = NULL;
 	int rc;
 	pthread_mutex_lock(&st->mu);
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = store_rc(st, sqlite3_errcode(st->db), "begin");
+	if ((rc = store_exec(st, "BEGIN IMMEDIATE", "begin")))
 		goto out;
-	}
 	rc = store_prepare(st, "INSERT INTO password_history(user_id, hash, changed_at) "
 			       "SELECT id, password_hash, password_changed_at FROM users WHERE id = ?1", &s);
 	if (rc)
@@ -282,13 +280,11 @@ int store_user_set_password(struct store *st, const struct store_user *u, const 
 	sqlite3_bind_int(s, 4, must_change);
 	if ((rc = store_rc(st, sqlite3_step(s), "password set")))
 		goto rollback;
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = store_rc(st, sqlite3_errcode(st->db), "commit");
+	if ((rc = store_exec(st, "COMMIT", "commit")))
 		goto rollback;
-	}
 	goto out;
 rollback:
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	store_exec(st, "ROLLBACK", "rollback");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);

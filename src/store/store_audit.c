@@ -12,18 +12,6 @@
 
 #define PROJECTED_KEY "audit_projected_seq"
 
-static int exec_one(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = store_prepare(st, sql, &s);
-	if (rc == STORE_OK) {
-		int step = sqlite3_step(s);
-		rc = step == SQLITE_DONE || step == SQLITE_ROW ? STORE_OK : store_rc(st, step, sql);
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
 static int projected_locked(struct store *st, int64_t *out)
 {
 	sqlite3_stmt *s = NULL;
@@ -115,7 +103,7 @@ int store_audit_project(struct store *st, const struct store_audit_lookup *rows,
 	int64_t mark = 0;
 	char value[32];
 	pthread_mutex_lock(&st->mu);
-	int rc = exec_one(st, "BEGIN IMMEDIATE");
+	int rc = store_exec(st, "BEGIN IMMEDIATE", "audit projections");
 	if (rc)
 		goto out;
 	rc = projected_locked(st, &mark);
@@ -133,9 +121,9 @@ int store_audit_project(struct store *st, const struct store_audit_lookup *rows,
 			rc = store_rc(st, step, "audit projected seq");
 		}
 	}
-	rc = rc ? rc : exec_one(st, "COMMIT");
+	rc = rc ? rc : store_exec(st, "COMMIT", "audit projections");
 	if (rc)
-		exec_one(st, "ROLLBACK");
+		store_exec(st, "ROLLBACK", "audit projections");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
@@ -145,18 +133,18 @@ out:
 int store_audit_reset(struct store *st)
 {
 	pthread_mutex_lock(&st->mu);
-	int rc = exec_one(st, "BEGIN IMMEDIATE");
+	int rc = store_exec(st, "BEGIN IMMEDIATE", "audit projections");
 	if (!rc)
-		rc = exec_one(st, "DELETE FROM audit_lookups");
+		rc = store_exec(st, "DELETE FROM audit_lookups", "audit projections");
 	if (!rc)
-		rc = exec_one(st, "DELETE FROM audit_daily_user");
+		rc = store_exec(st, "DELETE FROM audit_daily_user", "audit projections");
 	if (!rc)
-		rc = exec_one(st, "DELETE FROM audit_daily_agency");
+		rc = store_exec(st, "DELETE FROM audit_daily_agency", "audit projections");
 	if (!rc)
-		rc = exec_one(st, "DELETE FROM meta WHERE key = '" PROJECTED_KEY "'");
-	rc = rc ? rc : exec_one(st, "COMMIT");
+		rc = store_exec(st, "DELETE FROM meta WHERE key = '" PROJECTED_KEY "'", "audit projections");
+	rc = rc ? rc : store_exec(st, "COMMIT", "audit projections");
 	if (rc)
-		exec_one(st, "ROLLBACK");
+		store_exec(st, "ROLLBACK", "audit projections");
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }

@@ -10,11 +10,6 @@
 
 #include "store/store_int.h"
 
-static int exec_simple(struct store *st, const char *sql, const char *what)
-{
-	return store_rc(st, sqlite3_exec(st->db, sql, NULL, NULL, NULL), what);
-}
-
 int store_fim_baseline_replace(struct store *st, const char *root, const char *prefix,
 			       const struct store_fim_file *files, size_t n, int64_t now)
 {
@@ -43,7 +38,7 @@ int store_fim_baseline_replace(struct store *st, const char *root, const char *p
 				   &si);
 	if (rc)
 		goto out;
-	rc = exec_simple(st, "BEGIN IMMEDIATE", "fim begin");
+	rc = store_exec(st, "BEGIN IMMEDIATE", "fim begin");
 	if (rc)
 		goto out;
 	began = 1;
@@ -75,11 +70,11 @@ int store_fim_baseline_replace(struct store *st, const char *root, const char *p
 			goto out;
 		}
 	}
-	rc = exec_simple(st, "COMMIT", "fim commit");
+	rc = store_exec(st, "COMMIT", "fim commit");
 	began = 0;
 out:
 	if (began)
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		store_exec(st, "ROLLBACK", "fim rollback");
 	sqlite3_finalize(sr);
 	sqlite3_finalize(sd);
 	sqlite3_finalize(si);
@@ -157,7 +152,7 @@ int store_fim_findings_add(struct store *st, const struct store_fim_finding *f, 
 			       &s);
 	if (rc)
 		goto out;
-	rc = exec_simple(st, "BEGIN IMMEDIATE", "fim findings begin");
+	rc = store_exec(st, "BEGIN IMMEDIATE", "fim findings begin");
 	if (rc)
 		goto out;
 	began = 1;
@@ -175,11 +170,11 @@ int store_fim_findings_add(struct store *st, const struct store_fim_finding *f, 
 			goto out;
 		}
 	}
-	rc = exec_simple(st, "COMMIT", "fim findings commit");
+	rc = store_exec(st, "COMMIT", "fim findings commit");
 	began = 0;
 out:
 	if (began)
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		store_exec(st, "ROLLBACK", "fim rollback");
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;

@@ -45,6 +45,10 @@ int store_prepare_cached(struct store *st, enum store_cached_stmt id, const char
 /* Resets a cached statement and clears its bindings; NULL is ignored. */
 void store_release(sqlite3_stmt *s);
 
+/* Runs one statement of the binary's own constant SQL, with no values in it
+ * (BEGIN IMMEDIATE, COMMIT, ROLLBACK, DELETE FROM table). `what` names it in logs. */
+int store_exec(struct store *st, const char *sql, const char *what);
+
 /* Binds a text or NULL when `s` is NULL. */
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 

@@ -65,7 +65,7 @@ int store_citizen_insert_many(struct store *st, const struct store_citizen *rows
 			       &s);
 	if (rc)
 		goto out;
-	rc = store_rc(st, sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "population begin");
+	rc = store_exec(st, "BEGIN IMMEDIATE", "population begin");
 	if (rc)
 		goto out;
 	began = 1;
@@ -82,11 +82,11 @@ int store_citizen_insert_many(struct store *st, const struct store_citizen *rows
 		}
 		sqlite3_reset(s);
 	}
-	rc = store_rc(st, sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL), "population commit");
+	rc = store_exec(st, "COMMIT", "population commit");
 	began = rc != STORE_OK;
 out:
 	if (began)
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		store_exec(st, "ROLLBACK", "population rollback");
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;

@@ -75,6 +75,11 @@ void store_release(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
+int store_exec(struct store *st, const char *sql, const char *what)
+{
+	return store_rc(st, sqlite3_exec(st->db, sql, NULL, NULL, NULL), what);
+}
+
 int store_bind_text(sqlite3_stmt *s, int idx, const char *v)
 {
 	return v ? sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, idx);

@@ -68,10 +68,8 @@ int store_totp_confirm(struct store *st, int64_t user_id, int64_t step, int64_t 
 	sqlite3_stmt *s = NULL;
 	int rc;
 	pthread_mutex_lock(&st->mu);
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = store_rc(st, sqlite3_errcode(st->db), "begin");
+	if ((rc = store_exec(st, "BEGIN IMMEDIATE", "begin")))
 		goto out;
-	}
 	rc = store_prepare(st, "UPDATE user_totp SET confirmed_at = ?2, last_step = ?3 "
 			       "WHERE user_id = ?1 AND confirmed_at = 0", &s);
 	if (rc)
@@ -103,13 +101,11 @@ int store_totp_confirm(struct store *st, int64_t user_id, int64_t step, int64_t 
 		if ((rc = store_rc(st, sqlite3_step(s), "recovery insert")))
 			goto rollback;
 	}
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = store_rc(st, sqlite3_errcode(st->db), "commit");
+	if ((rc = store_exec(st, "COMMIT", "commit")))
 		goto rollback;
-	}
 	goto out;
 rollback:
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	store_exec(st, "ROLLBACK", "rollback");
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);

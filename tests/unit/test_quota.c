@@ -387,7 +387,7 @@ static void test_seed_after_restart(void **state)
 	quota_free(q2);
 }
 
-static void store_exec(struct fixture *f, const char *sql)
+static void fixture_exec(struct fixture *f, const char *sql)
 {
 	assert_int_equal(sqlite3_exec(f->st->db, sql, NULL, NULL, NULL), SQLITE_OK);
 }
@@ -405,23 +405,23 @@ static void test_store_failure_fails_closed(void **state)
 	for (int i = 0; i < 3; i++) {
 		char sql[128];
 		snprintf(sql, sizeof sql, "ALTER TABLE %s RENAME TO broken", tables[i]);
-		store_exec(f, sql);
+		fixture_exec(f, sql);
 		assert_int_equal(quota_take(f->q, users[i], agencies[i], &lim, MS(NOON), NULL, NULL, &u),
 				 QUOTA_ESTATE);
 		assert_int_equal(u.day_limit, 100);
 		assert_int_equal(u.day_used, 0);
 		assert_int_equal(quota_peek(f->q, users[i], agencies[i], &lim, MS(NOON), &u), QUOTA_ESTATE);
 		snprintf(sql, sizeof sql, "ALTER TABLE broken RENAME TO %s", tables[i]);
-		store_exec(f, sql);
+		fixture_exec(f, sql);
 		/* readable again: the refused attempts charged nothing, the store's count is there */
 		assert_int_equal(quota_take(f->q, users[i], agencies[i], &lim, MS(NOON), NULL, NULL, &u), QUOTA_OK);
 		assert_int_equal(u.day_used, i < 2 ? 2 : 1);
 		assert_int_equal(u.minute_used, 1);
 	}
 	/* a new day needs a new read: that failing fails closed too */
-	store_exec(f, "ALTER TABLE audit_daily_agency RENAME TO broken");
+	fixture_exec(f, "ALTER TABLE audit_daily_agency RENAME TO broken");
 	assert_int_equal(take(f->q, "cb.a", "SO.A", &lim, MS(NOON + DAY), NULL, NULL), QUOTA_ESTATE);
-	store_exec(f, "ALTER TABLE broken RENAME TO audit_daily_agency");
+	fixture_exec(f, "ALTER TABLE broken RENAME TO audit_daily_agency");
 	assert_int_equal(take(f->q, "cb.a", "SO.A", &lim, MS(NOON + DAY), NULL, NULL), QUOTA_OK);
 }
 
