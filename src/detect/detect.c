@@ -150,6 +150,29 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Queues h for the worker; takes h->detail. */
+static int enqueue_hit(struct detect *d, struct detect_hit *h)
+{
+	pthread_mutex_lock(&d->qmu);
+	if (d->stopping) {
+		pthread_mutex_unlock(&d->qmu);
+		json_decref(h->detail);
+		return DETECT_EFULL;
+	}
+	if (d->qlen >= DETECT_QUEUE_MAX) {
+		pthread_mutex_unlock(&d->qmu);
+		log_error("detect", "action queue full: alert %s on %s dropped", h->rule,
+			  h->actor[0] ? h->actor : h->ip);
+		json_decref(h->detail);
+		return DETECT_EFULL;
+	}
+	d->q[(d->qhead + d->qlen) % DETECT_QUEUE_MAX] = *h;
+	d->qlen++;
+	pthread_cond_signal(&d->qcv);
+	pthread_mutex_unlock(&d->qmu);
+	return DETECT_OK;
+}
+
 void detect_raise(struct detect *d, const struct detect_record *r, const char *rule, const char *severity,
 		  json_t *detail)
 {
@@ -158,22 +181,22 @@ void detect_raise(struct detect *d, const struct detect_record *r, const char *r
 	snprintf(h.ip, sizeof h.ip, "%s", r->ip ? r->ip : "");
 	snprintf(h.agency, sizeof h.agency, "%s", r->agency ? r->agency : "");
 	json_object_set_new(detail, "audit_seq", json_integer((json_int_t)r->seq));
-	pthread_mutex_lock(&d->qmu);
-	if (d->stopping) {
-		pthread_mutex_unlock(&d->qmu);
+	enqueue_hit(d, &h);
+}
+
+int detect_report(struct detect *d, const char *rule, const char *severity, const char *actor, const char *ip,
+		  json_t *detail)
+{
+	if (!detail)
+		detail = json_object();
+	if (!d || !rule || !rule[0] || !severity || !detail) {
 		json_decref(detail);
-		return;
+		return DETECT_EINVAL;
 	}
-	if (d->qlen >= DETECT_QUEUE_MAX) {
-		pthread_mutex_unlock(&d->qmu);
-		log_error("detect", "action queue full: alert %s on %s dropped", rule, h.actor[0] ? h.actor : h.ip);
-		json_decref(detail);
-		return;
-	}
-	d->q[(d->qhead + d->qlen) % DETECT_QUEUE_MAX] = h;
-	d->qlen++;
-	pthread_cond_signal(&d->qcv);
-	pthread_mutex_unlock(&d->qmu);
+	struct detect_hit h = {.rule = rule, .severity = severity, .detail = detail, .t = clock_now()};
+	snprintf(h.actor, sizeof h.actor, "%s", actor ? actor : "");
+	snprintf(h.ip, sizeof h.ip, "%s", ip ? ip : "");
+	return enqueue_hit(d, &h);
 }
 
 static const char *str_field(const json_t *rec, const char *name)

@@ -60,6 +60,16 @@ int detect_rebuild(struct detect *d, const char *data_dir, char *why, size_t why
 /* The audit listener (arg: the struct detect). */
 void detect_listener(const json_t *record, void *arg);
 
+/* Raises a finding of another source (the access-log follower, the web-root
+ * watcher) through the same actions as the audit rules: an alert joined to an
+ * incident, a block of `ip` when `rule` is in [detect] block_rules, a suspension
+ * of `actor` when in suspend_rules. `rule` and `severity` must outlive the
+ * detector (string literals). actor or ip may be NULL or "". Takes `detail`
+ * (may be NULL). Never blocks: a full action queue drops the finding with a log
+ * line. Returns DETECT_OK, DETECT_EFULL (queue full or stopping) or DETECT_EINVAL. */
+int detect_report(struct detect *d, const char *rule, const char *severity, const char *actor, const char *ip,
+		  json_t *detail);
+
 /* Waits until every queued action has run (tests, shutdown). */
 void detect_flush(struct detect *d);
 
