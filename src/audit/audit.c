@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 struct audit_io audit_io = {.write = write, .fdatasync = fdatasync};
 struct audit_tuning audit_tuning = {.batch_max = 1024, .checkpoint_ms = 1000, .retry_ms = 2000};
@@ -289,6 +290,7 @@ int audit_append(struct audit *a, const struct audit_event *ev, uint64_t *seq_ou
 	json_decref(rec);
 	if (req.rc == AUDIT_OK && seq_out)
 		*seq_out = req.seq;
+	metrics_inc(req.rc == AUDIT_OK ? METRICS_AUDIT_APPENDED : METRICS_AUDIT_FAILED);
 	return req.rc;
 }
 

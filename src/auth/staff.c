@@ -141,8 +141,11 @@ int auth_staff_request(struct auth_service *svc, const struct auth_caller *actor
 	const char *kv[] = {"id", id, "username", out->username, "kind", out->kind, "effective", eff,
 			    "to_agency", out->to_agency, "to_role", out->to_role, "reference", out->reference, NULL};
 	rc = auth_audit(svc, "staff_change_requested", out->requested_by, u.agency, actor ? actor->ip : "local", kv);
-	if (rc)
+	if (rc) { /* fail closed: an unaudited change is not filed */
+		store_staff_delete(svc->st, out->id);
+		out->id = 0;
 		return rc;
+	}
 	if (day <= today) {
 		rc = staff_apply(svc, out, now);
 		snprintf(out->status, sizeof out->status, "%s", rc ? "failed" : "applied");

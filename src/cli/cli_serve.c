@@ -23,6 +23,7 @@
 #include "http/app.h"
 #include "http/http.h"
 #include "lookup/lookup.h"
+#include "notify/notify.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -85,6 +86,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	struct auth_scheduler *sched = NULL;
 	static struct lookup_service lookup;
 	struct detect *detect = NULL;
+	struct notify *notify = NULL;
 	bool lookup_open = false;
 	struct http_server *srv = NULL;
 	int rc = CLI_FAIL;
@@ -110,15 +112,20 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		goto out;
 	}
 	lookup_open = true;
+	/* Notifications (webhook thread, syslog) before anything can raise an alert. */
+	if (notify_open(&cfg, &notify, why, sizeof why)) {
+		fprintf(stderr, "canhgac serve: %s\n", why);
+		goto out;
+	}
 	/* The detector: windows from the last 24 h of the audit, then fed live. */
-	struct detect_deps dd = {.cfg = &cfg, .st = st, .auth = &auth, .audit = audit};
+	struct detect_deps dd = {.cfg = &cfg, .st = st, .auth = &auth, .audit = audit, .notify = notify};
 	if (detect_open(&dd, &detect, why, sizeof why) || detect_rebuild(detect, dir, why, sizeof why) ||
 	    audit_subscribe(audit, detect_listener, detect) || detect_checker_start(detect, 60)) {
 		fprintf(stderr, "canhgac serve: %s\n", why);
 		goto out;
 	}
 	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .lookup = &lookup, .detect = detect,
-			  .data_dir = dir, .started_at = clock_now()};
+			  .data_dir = dir, .started_at = clock_now(), .notify = notify};
 	if (http_server_start(&app, &cfg, listen, &srv, why, sizeof why)) {
 		fprintf(stderr, "canhgac serve: %s\n", why);
 		goto out;
@@ -133,6 +140,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 out:
 	if (detect) /* stop acting while the audit and accounts are still open */
 		detect_stop(detect);
+	notify_close(notify); /* after the detector and the HTTP server: nothing raises any more */
 	auth_scheduler_stop(sched);
 	if (lookup_open)
 		lookup_service_close(&lookup);

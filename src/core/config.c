@@ -203,6 +203,21 @@ static const struct cfg_key cfg_keys[] = {
 	STR("fim", "roots", fim.roots, C_NONE, "", "web roots to watch"),
 	STR("fim", "exclude", fim.exclude, C_NONE, "", "glob patterns left out of the baseline"),
 	INT("fim", "rescan_seconds", fim.rescan_seconds, 60, 86400, "3600", "full rescan period"),
+	STR("notify", "webhook_url", notify.webhook_url, C_NONE, "",
+	    "http(s) URL that gets a JSON POST for each alert and incident change; empty: no webhook"),
+	STR("notify", "webhook_secret", notify.webhook_secret, C_NONE, "",
+	    "shared secret: each POST carries X-Canhgac-Signature = HMAC-SHA256 of \"<timestamp>.<body>\""),
+	INT("notify", "webhook_timeout_ms", notify.webhook_timeout_ms, 100, 60000, "5000",
+	    "time allowed for one POST (connect and answer)"),
+	INT("notify", "webhook_queue_max", notify.webhook_queue_max, 1, 100000, "1000",
+	    "events waiting for the webhook; beyond it the oldest is dropped (counted, logged)"),
+	INT("notify", "webhook_retries", notify.webhook_retries, 0, 20, "5",
+	    "attempts after a failed one (5xx, 429, no answer), backoff doubling up to 5 minutes"),
+	INT("notify", "webhook_backoff_ms", notify.webhook_backoff_ms, 10, 60000, "1000",
+	    "wait before the first retry; doubles each retry"),
+	BOOL("notify", "syslog", notify.syslog, "false", "one syslog line per alert (rule, severity, actor, ip)"),
+	STR("notify", "syslog_facility", notify.syslog_facility, C_NONE, "auth",
+	    "syslog facility of alert lines: auth, authpriv, daemon, user, local0..local7"),
 };
 
 #define N_KEYS (sizeof cfg_keys / sizeof cfg_keys[0])
@@ -527,6 +542,14 @@ static int role_name_bad(const char *item, void *arg)
 	       strcmp(item, "auditor");
 }
 
+/* Non-zero for a name that is not a syslog facility notify_facility_parse knows. */
+static int facility_bad(const char *item, void *arg)
+{
+	(void)arg;
+	return strcmp(item, "auth") && strcmp(item, "authpriv") && strcmp(item, "daemon") && strcmp(item, "user") &&
+	       !(strncmp(item, "local", 5) == 0 && item[5] >= '0' && item[5] <= '7' && item[6] == '\0');
+}
+
 static void cfg_cross_checks(struct cfg_parse *p)
 {
 	struct config *c = p->cfg;
@@ -566,6 +589,13 @@ static void cfg_cross_checks(struct cfg_parse *p)
 	if ((c->server.tls_cert[0] == '\0') != (c->server.tls_key[0] == '\0'))
 		cfg_error(p->errs, ln[key_index("server", c->server.tls_cert[0] ? "tls_cert" : "tls_key")],
 			  "[server] tls_cert and tls_key must be set together");
+	if (c->notify.webhook_url[0] && strncmp(c->notify.webhook_url, "http://", 7) &&
+	    strncmp(c->notify.webhook_url, "https://", 8))
+		cfg_error(p->errs, ln[key_index("notify", "webhook_url")],
+			  "[notify] webhook_url: expected an http:// or https:// URL");
+	if (facility_bad(c->notify.syslog_facility, NULL))
+		cfg_error(p->errs, ln[key_index("notify", "syslog_facility")],
+			  "[notify] syslog_facility: expected auth, authpriv, daemon, user or local0..local7");
 }
 
 static int cfg_run(struct cfg_parse *p, struct config_errors *errs)

@@ -140,6 +140,16 @@ struct config {
 		char exclude[CONFIG_LIST_MAX];
 		int rescan_seconds;
 	} fim;
+	struct {
+		char webhook_url[CONFIG_STR_MAX];
+		char webhook_secret[CONFIG_STR_MAX];
+		int webhook_timeout_ms;
+		int webhook_queue_max;
+		int webhook_retries;
+		int webhook_backoff_ms;
+		bool syslog;
+		char syslog_facility[16];
+	} notify;
 };
 
 struct config_error {

@@ -44,6 +44,8 @@ static const struct i18n_entry catalogue[] = {
 	 "Your address is blocked after unusual activity. Contact the administrator."},
 	{"invalid_transition", "Không thể chuyển sự cố sang trạng thái này từ trạng thái hiện tại.",
 	 "The incident cannot move to that status from its current one."},
+	{"incident_not_closed", "Sự cố chưa kết thúc; báo cáo kết thúc (Mẫu 04) chỉ lập được khi sự cố đã đóng.",
+	 "The incident is not closed; the closing report (form 04) exists only once it is closed."},
 	{"audit_unavailable", "Không ghi được nhật ký kiểm toán; tạm dừng tra cứu. Quản trị viên đã được cảnh báo.",
 	 "The audit log cannot be written; lookups are paused. The administrator has been alerted."},
 	{"invalid_citizen_id", "Số định danh cá nhân không hợp lệ (12 chữ số: mã tỉnh, giới tính và thế kỷ, năm sinh).",

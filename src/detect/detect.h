@@ -24,6 +24,7 @@
 struct config;
 struct audit;
 struct auth_service;
+struct notify;
 
 enum detect_err {
 	DETECT_OK = 0,
@@ -32,6 +33,7 @@ enum detect_err {
 	DETECT_ESTORE = -3,
 	DETECT_ENOTFOUND = -4,
 	DETECT_EFULL = -5,    /* the block list is full */
+	DETECT_EAUDIT = -6,   /* the audit record of a block change cannot be written: nothing changed */
 };
 
 #define DETECT_RING 32
@@ -46,6 +48,7 @@ struct detect_deps {
 	struct store *st;             /* alerts, incidents, blocks */
 	struct auth_service *auth;    /* may be NULL (tests): suspensions are then only alerts */
 	struct audit *audit;          /* may be NULL: audit_unavailable is then never checked */
+	struct notify *notify;        /* may be NULL: alerts are then not sent out (webhook, syslog) */
 };
 
 /* Creates the detector and loads the stored blocks. Checks suspend_rules and
@@ -80,7 +83,8 @@ void detect_checker_stop(struct detect *d);
 /* One pass of the check at `now` (tests call it with a fake clock). */
 void detect_check_once(struct detect *d, int64_t now);
 
-/* IP blocks (in memory, stored). actor is the admin or "detector"; audited. */
+/* IP blocks (in memory, stored). actor is the admin or "detector"; audited
+ * before the change is made (DETECT_EAUDIT and no change when it cannot be). */
 bool detect_ip_blocked(struct detect *d, const char *ip);
 int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const char *reason, const char *actor);
 int detect_block_remove(struct detect *d, const char *ip, const char *actor);

@@ -20,6 +20,7 @@
 #include "core/net.h"
 #include "detect/detect_int.h"
 #include "incident/incident.h"
+#include "notify/notify.h"
 
 static int64_t mono_ms(void)
 {
@@ -103,6 +104,7 @@ static void handle(struct detect *d, struct detect_hit *h)
 	free(js);
 	if (incident_alert_record(d->deps.st, cfg, &a, true))
 		log_error("detect", "cannot store alert %s on %s", h->rule, h->actor[0] ? h->actor : h->ip);
+	notify_alert(d->deps.notify, d->deps.st, &a);
 	const char *kv[] = {"rule", h->rule, "severity", h->severity, "actor", h->actor, "ip", h->ip, NULL};
 	log_write_kv(LOG_WARN, "detect", "alert", kv);
 }
@@ -166,15 +168,17 @@ static bool ip_valid(const char *ip)
 	return ip && (inet_pton(AF_INET, ip, buf) == 1 || inet_pton(AF_INET6, ip, buf) == 1);
 }
 
-static void audit_block(struct detect *d, const char *type, const char *ip, const char *actor, const char *reason,
-			int ttl)
+/* Audits a block change before it is made (fail closed): DETECT_EAUDIT when the
+ * record cannot be written. */
+static int audit_block(struct detect *d, const char *type, const char *ip, const char *actor, const char *reason,
+		       int ttl)
 {
 	if (!d->deps.auth)
-		return;
+		return DETECT_OK;
 	char t[16];
 	snprintf(t, sizeof t, "%d", ttl);
 	const char *kv[] = {"ip", ip, "reason", reason ? reason : "", "ttl_seconds", t, NULL};
-	auth_audit(d->deps.auth, type, actor, NULL, NULL, kv);
+	return auth_audit(d->deps.auth, type, actor, NULL, NULL, kv) ? DETECT_EAUDIT : DETECT_OK;
 }
 
 int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const char *reason, const char *actor)
@@ -186,6 +190,8 @@ int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const ch
 	snprintf(b.ip, sizeof b.ip, "%s", ip);
 	snprintf(b.reason, sizeof b.reason, "%s", reason);
 	snprintf(b.created_by, sizeof b.created_by, "%s", actor);
+	if (audit_block(d, "ip_block", ip, actor, reason, ttl_seconds))
+		return DETECT_EAUDIT;
 	pthread_mutex_lock(&d->bmu);
 	size_t i = 0;
 	while (i < d->nblocks && strcmp(d->blocks[i].ip, ip) != 0)
@@ -204,13 +210,18 @@ int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const ch
 	pthread_mutex_unlock(&d->bmu);
 	if (store_block_put(d->deps.st, &b))
 		return DETECT_ESTORE;
-	audit_block(d, "ip_block", ip, actor, reason, ttl_seconds);
 	return DETECT_OK;
 }
 
 int detect_block_remove(struct detect *d, const char *ip, const char *actor)
 {
-	bool found = false;
+	bool found = false, live = false;
+	pthread_mutex_lock(&d->bmu);
+	for (size_t i = 0; i < d->nblocks && !live; i++)
+		live = strcmp(d->blocks[i].ip, ip) == 0;
+	pthread_mutex_unlock(&d->bmu);
+	if (live && audit_block(d, "ip_unblock", ip, actor, NULL, 0))
+		return DETECT_EAUDIT; /* audited first: nothing changed */
 	pthread_mutex_lock(&d->bmu);
 	for (size_t i = 0; i < d->nblocks; i++)
 		if (strcmp(d->blocks[i].ip, ip) == 0) {
@@ -224,7 +235,8 @@ int detect_block_remove(struct detect *d, const char *ip, const char *actor)
 		return DETECT_ESTORE;
 	if (!found && rc == STORE_ENOTFOUND)
 		return DETECT_ENOTFOUND;
-	audit_block(d, "ip_unblock", ip, actor, NULL, 0);
+	if (!live && audit_block(d, "ip_unblock", ip, actor, NULL, 0))
+		return DETECT_EAUDIT; /* only an expired block's row was removed */
 	return DETECT_OK;
 }
 
@@ -249,10 +261,16 @@ json_t *detect_blocks_json(struct detect *d)
 
 /* ---- the periodic check ---- */
 
+static void notify_deadline(const struct store_alert *a, void *arg)
+{
+	struct detect *d = arg;
+	notify_alert(d->deps.notify, d->deps.st, a);
+}
+
 void detect_check_once(struct detect *d, int64_t now)
 {
 	int raised = 0;
-	if (incident_check_deadlines(d->deps.st, now, &raised))
+	if (incident_check_deadlines_each(d->deps.st, now, &raised, notify_deadline, d))
 		log_error("detect", "cannot check incident report deadlines");
 	if (d->deps.audit) {
 		bool down = !audit_is_available(d->deps.audit);
@@ -262,6 +280,7 @@ void detect_check_once(struct detect *d, int64_t now)
 			snprintf(a.severity, sizeof a.severity, "critical");
 			snprintf(a.detail, sizeof a.detail, "{\"message\": \"the audit log cannot be written; lookups are refused\"}");
 			incident_alert_record(d->deps.st, d->deps.cfg, &a, false);
+			notify_alert(d->deps.notify, d->deps.st, &a);
 			log_error("detect", "alert: the audit log is unavailable");
 		}
 		d->audit_down = down;

@@ -15,6 +15,7 @@ struct audit;
 struct auth_service;
 struct lookup_service;
 struct detect;
+struct notify;
 
 struct app {
 	const struct config *cfg;
@@ -23,6 +24,7 @@ struct app {
 	struct auth_service *auth;
 	struct lookup_service *lookup;
 	struct detect *detect;         /* the detector: IP blocks, Watch endpoints */
+	struct notify *notify;         /* alert and incident notifications; may be NULL */
 	const char *data_dir;
 	int64_t started_at;
 };

@@ -1,6 +1,7 @@
 /*
  * /api/v1/alerts: the detector's alerts, newest first, filtered by status and
- * since (RFC 3339); acknowledging one (admin, audited as alert_ack). Auditors
+ * since (RFC 3339); acknowledging one (admin, audited as alert_ack before it
+ * is made: 503 audit_unavailable and no change when it cannot be). Auditors
  * read; other roles get 403.
  */
 #include <string.h>
@@ -49,12 +50,14 @@ void h_alerts_ack(struct http_req *req, struct http_resp *resp)
 	int64_t id;
 	if (!c || watch_id_param(req, resp, &id))
 		return;
-	int rc = store_alert_ack(req->app->store, id, c->user.username, clock_now());
+	struct store_alert a;
+	int rc = store_alert_get(req->app->store, id, &a);
 	if (rc) {
 		http_resp_error(req, resp, rc == STORE_ENOTFOUND ? 404 : 500,
 				rc == STORE_ENOTFOUND ? "not_found" : "internal_error", NULL);
 		return;
 	}
+	/* audited before it is made: no unaudited change (fail closed) */
 	char n[32];
 	snprintf(n, sizeof n, "%lld", (long long)id);
 	const char *kv[] = {"alert_id", n, NULL};
@@ -62,8 +65,8 @@ void h_alerts_ack(struct http_req *req, struct http_resp *resp)
 		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
 		return;
 	}
-	struct store_alert a;
-	if (store_alert_get(req->app->store, id, &a)) {
+	if (store_alert_ack(req->app->store, id, c->user.username, clock_now()) ||
+	    store_alert_get(req->app->store, id, &a)) {
 		http_resp_error(req, resp, 500, "internal_error", NULL);
 		return;
 	}

@@ -1,7 +1,8 @@
 /*
  * /api/v1/blocks: the addresses refused at sign-in and lookup (403 ip_blocked),
  * whether the detector or an admin blocked them. Admin adds and removes (audited
- * as ip_block / ip_unblock); auditors read.
+ * as ip_block / ip_unblock before the change: 503 audit_unavailable and nothing
+ * changed when the audit cannot be written); auditors read.
  */
 #include <string.h>
 
@@ -36,6 +37,8 @@ void h_blocks_create(struct http_req *req, struct http_resp *resp)
 	json_decref(body);
 	if (rc == DETECT_EINVAL)
 		http_resp_error(req, resp, 400, "invalid_request", json_pack("{s:s}", "field", field ? field : "ip"));
+	else if (rc == DETECT_EAUDIT)
+		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
 	else if (rc)
 		http_resp_error(req, resp, 500, "internal_error", NULL);
 	else
@@ -50,6 +53,8 @@ void h_blocks_delete(struct http_req *req, struct http_resp *resp)
 	int rc = detect_block_remove(req->app->detect, req->params[0], c->user.username);
 	if (rc == DETECT_ENOTFOUND)
 		http_resp_error(req, resp, 404, "not_found", NULL);
+	else if (rc == DETECT_EAUDIT)
+		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
 	else if (rc)
 		http_resp_error(req, resp, 500, "internal_error", NULL);
 	else

@@ -1,7 +1,10 @@
 /*
  * /api/v1/incidents: list, read (with notes and alerts), PATCH {status, note}
  * along the allowed transitions (400 invalid_transition otherwise; audited as
- * incident_update), and the initial report (Mẫu 03) as JSON or printable HTML.
+ * incident_update, audited before it is made: 503 audit_unavailable and no
+ * change when the audit cannot be written), and the reports as JSON or
+ * printable HTML: the initial one (Mẫu 03, ?kind=initial) and, once the
+ * incident is closed, the closing one (Mẫu 04, ?kind=closing; 409 before).
  * Admin changes; auditors read; other roles get 403.
  */
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include "http/h_watch_common.h"
 #include "http/handlers.h"
 #include "incident/incident.h"
+#include "notify/notify.h"
 
 struct list_ctx {
 	json_t *arr;
@@ -113,16 +117,22 @@ void h_incidents_patch(struct http_req *req, struct http_resp *resp)
 		return;
 	json_t *sj = json_object_get(body, "status"), *nj = json_object_get(body, "note");
 	const char *status = json_string_value(sj), *note = json_string_value(nj);
-	int rc = (sj && !status) || (nj && !note) ? INCIDENT_EINVAL
-						  : incident_update(req->app->store, inc.id, status, note,
-								    c->user.username, &inc);
-	if (rc == INCIDENT_OK) {
+	char from[sizeof inc.status];
+	snprintf(from, sizeof from, "%s", inc.status);
+	int rc = (sj && !status) || (nj && !note) ? INCIDENT_EINVAL : incident_update_check(&inc, status, note);
+	bool audited = false;
+	if (rc == INCIDENT_OK) { /* audited before it is made: no unaudited change (fail closed) */
 		char n[32];
 		snprintf(n, sizeof n, "%lld", (long long)inc.id);
-		const char *kv[] = {"incident_id", n, "status", inc.status, "note", note ? note : "", NULL};
-		if (auth_audit(req->app->auth, "incident_update", c->user.username, c->user.agency, c->ip, kv))
-			rc = INCIDENT_ESTORE;
+		const char *kv[] = {"incident_id", n, "from", from, "status", status ? status : inc.status,
+				    "note", note ? note : "", NULL};
+		audited = auth_audit(req->app->auth, "incident_update", c->user.username, c->user.agency, c->ip,
+				     kv) == AUTH_OK;
+		if (audited)
+			rc = incident_update(req->app->store, inc.id, status, note, c->user.username, &inc);
 	}
+	if (rc == INCIDENT_OK && audited)
+		notify_incident(req->app->notify, &inc, from, note, c->user.username);
 	json_decref(body);
 	if (rc == INCIDENT_ETRANSITION)
 		http_resp_error(req, resp, 400, "invalid_transition", json_pack("{s:s}", "from", inc.status));
@@ -130,6 +140,8 @@ void h_incidents_patch(struct http_req *req, struct http_resp *resp)
 		http_resp_error(req, resp, 400, "invalid_request", json_pack("{s:s}", "field", "status"));
 	else if (rc)
 		http_resp_error(req, resp, 500, "internal_error", NULL);
+	else if (!audited)
+		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
 	else
 		answer(req, resp, &inc);
 }
@@ -145,13 +157,41 @@ void h_incidents_report(struct http_req *req, struct http_resp *resp)
 		http_resp_error(req, resp, 400, "invalid_request", json_pack("{s:s}", "field", "format"));
 		return;
 	}
-	json_t *r = incident_report_json(req->app->store, req->app->cfg, &inc, clock_now());
+	/* ?kind=initial|closing, or the circular's form number ?form=03|04 */
+	const char *kind = http_req_query(req, "kind"), *form = http_req_query(req, "form");
+	int want = 3;
+	if (kind && *kind)
+		want = strcmp(kind, "initial") == 0 ? 3 : strcmp(kind, "closing") == 0 ? 4 : 0;
+	if (form && *form) {
+		int f = strcmp(form, "03") == 0 || strcmp(form, "3") == 0	? 3
+			: strcmp(form, "04") == 0 || strcmp(form, "4") == 0 ? 4
+									     : 0;
+		want = (kind && *kind && f != want) ? 0 : f;
+	}
+	if (!want) {
+		http_resp_error(req, resp, 400, "invalid_request", json_pack("{s:s}", "field", form && *form ? "form" : "kind"));
+		return;
+	}
+	json_t *r = NULL;
+	if (want == 3) {
+		r = incident_report_json(req->app->store, req->app->cfg, &inc, clock_now());
+	} else {
+		int rc = incident_closing_report_json(req->app->store, req->app->cfg, &inc, clock_now(), &r);
+		if (rc == INCIDENT_ETRANSITION) {
+			http_resp_error(req, resp, 409, "incident_not_closed", json_pack("{s:s}", "status", inc.status));
+			return;
+		}
+		if (rc) {
+			http_resp_error(req, resp, 500, "internal_error", NULL);
+			return;
+		}
+	}
 	if (!html) {
 		http_resp_json(resp, 200, r);
 		return;
 	}
 	size_t len = 0;
-	char *body = incident_report_html(r, &len);
+	char *body = want == 3 ? incident_report_html(r, &len) : incident_closing_report_html(r, &len);
 	json_decref(r);
 	if (!body) {
 		http_resp_error(req, resp, 500, "internal_error", NULL);

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/metrics.h"
 #include "http/app.h"
 #include "http/guard.h"
 #include "http/handlers.h"
@@ -80,6 +81,7 @@ void h_lookups_create(struct http_req *req, struct http_resp *resp)
 				json_pack("{s:I, s:O}", "audit_seq", (json_int_t)r.audit_seq, "quota", quota));
 		break;
 	case LOOKUP_EQUOTA:
+		metrics_quota_rejected(quota_scope_name(r.scope));
 		snprintf(ra, sizeof ra, "%d", r.retry_after);
 		http_resp_error(req, resp, 429, "quota_exceeded",
 				json_pack("{s:s, s:i, s:O}", "scope", quota_scope_name(r.scope), "retry_after",

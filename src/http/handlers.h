@@ -64,4 +64,7 @@ void h_blocks_list(struct http_req *req, struct http_resp *resp);
 void h_blocks_create(struct http_req *req, struct http_resp *resp);
 void h_blocks_delete(struct http_req *req, struct http_resp *resp);
 
+/* h_metrics.c: GET /metrics (Prometheus text) */
+void h_metrics_get(struct http_req *req, struct http_resp *resp);
+
 #endif

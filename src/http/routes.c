@@ -7,6 +7,7 @@
 
 const struct http_route http_routes[] = {
 	{"GET", "/healthz", h_health_get, HTTP_ROUTE_INLINE},
+	{"GET", "/metrics", h_metrics_get, HTTP_ROUTE_INLINE},
 	{"GET", "/", h_static_index, HTTP_ROUTE_INLINE},
 	{"GET", "/static/{name}", h_static_file, HTTP_ROUTE_INLINE},
 	{"POST", "/api/v1/session", h_session_create, HTTP_ROUTE_POOL},

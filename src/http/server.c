@@ -26,6 +26,7 @@
 #include "http/pool.h"
 #include "http/guard.h"
 #include "http/router.h"
+#include "core/metrics.h"
 
 #define MAX_PROXIES 32
 #define PEM_MAX (64 * 1024)
@@ -227,6 +228,8 @@ static void log_request(struct conn_ctx *ctx)
 static enum MHD_Result finish(struct conn_ctx *ctx)
 {
 	ctx->state = CONN_ANSWERED;
+	metrics_http_request(ctx->req.method, ctx->route ? ctx->route->pattern : NULL, ctx->resp.status,
+			     json_string_value(json_object_get(ctx->resp.json, "error")));
 	enum MHD_Result ok = send_resp(ctx->srv, ctx->conn, &ctx->req, &ctx->resp);
 	log_request(ctx);
 	resp_free(&ctx->resp);

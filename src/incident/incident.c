@@ -95,6 +95,15 @@ int incident_alert_record(struct store *st, const struct config *cfg, struct sto
 	return store_alert_insert(st, a) ? INCIDENT_ESTORE : INCIDENT_OK;
 }
 
+int incident_update_check(const struct store_incident *inc, const char *status, const char *note)
+{
+	if ((status && !incident_status_valid(status)) || (note && strlen(note) >= STORE_NOTE_MAX))
+		return INCIDENT_EINVAL;
+	if (status && strcmp(status, inc->status) != 0)
+		return incident_transition_ok(inc->status, status) ? INCIDENT_OK : INCIDENT_ETRANSITION;
+	return !note || !note[0] ? INCIDENT_EINVAL : INCIDENT_OK; /* nothing to change */
+}
+
 int incident_update(struct store *st, int64_t id, const char *status, const char *note, const char *author,
 		    struct store_incident *out)
 {
@@ -104,17 +113,15 @@ int incident_update(struct store *st, int64_t id, const char *status, const char
 	int rc = store_incident_get(st, id, &inc);
 	if (rc)
 		return rc == STORE_ENOTFOUND ? INCIDENT_ENOTFOUND : INCIDENT_ESTORE;
+	if ((rc = incident_update_check(&inc, status, note)))
+		return rc;
 	struct store_incident_note n = {.at = clock_now()};
 	snprintf(n.author, sizeof n.author, "%s", author);
 	snprintf(n.status_from, sizeof n.status_from, "%s", inc.status);
 	if (status && strcmp(status, inc.status) != 0) {
-		if (!incident_transition_ok(inc.status, status))
-			return INCIDENT_ETRANSITION;
 		snprintf(inc.status, sizeof inc.status, "%s", status);
 		if (strcmp(status, "closed") == 0)
 			inc.closed_at = n.at;
-	} else if (!note || !note[0]) {
-		return INCIDENT_EINVAL; /* nothing to change */
 	}
 	snprintf(n.status_to, sizeof n.status_to, "%s", inc.status);
 	snprintf(n.note, sizeof n.note, "%s", note ? note : "");
@@ -141,6 +148,12 @@ static int collect(const struct store_incident *i, void *arg)
 
 int incident_check_deadlines(struct store *st, int64_t now, int *raised)
 {
+	return incident_check_deadlines_each(st, now, raised, NULL, NULL);
+}
+
+int incident_check_deadlines_each(struct store *st, int64_t now, int *raised,
+				  void (*fn)(const struct store_alert *a, void *arg), void *arg)
+{
 	static struct due_ctx c; /* one checker thread */
 	int count = 0;
 	c.n = 0;
@@ -164,6 +177,8 @@ int incident_check_deadlines(struct store *st, int64_t now, int *raised)
 		i->due_alerted = level;
 		if (store_incident_save(st, i) || store_alert_insert(st, &a))
 			return INCIDENT_ESTORE;
+		if (fn)
+			fn(&a, arg);
 		count++;
 	}
 	if (raised)

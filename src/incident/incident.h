@@ -37,6 +37,10 @@ bool incident_status_valid(const char *s);
 bool incident_transition_ok(const char *from, const char *to);
 /* Moves incident `id` to `status` (NULL or the same: only the note) and adds the
  * note; *out (may be NULL) gets the result. */
+/* Whether incident_update(inc, status, note) would be accepted now: INCIDENT_OK,
+ * INCIDENT_EINVAL (unknown status, note too long, nothing to change) or
+ * INCIDENT_ETRANSITION. Lets a caller audit a change before making it. */
+int incident_update_check(const struct store_incident *inc, const char *status, const char *note);
 int incident_update(struct store *st, int64_t id, const char *status, const char *note, const char *author,
 		    struct store_incident *out);
 
@@ -44,6 +48,10 @@ bool incident_overdue(const struct store_incident *i, int64_t now);
 /* Raises "incident_report_due" (within 12 h) and "incident_report_overdue" alerts,
  * once each per incident. *raised (may be NULL) gets how many. */
 int incident_check_deadlines(struct store *st, int64_t now, int *raised);
+/* The same, calling fn (may be NULL) with each alert once it is stored (the
+ * notifier). */
+int incident_check_deadlines_each(struct store *st, int64_t now, int *raised,
+				  void (*fn)(const struct store_alert *a, void *arg), void *arg);
 
 /* API forms. New references. */
 json_t *incident_json(const struct store_incident *i, int64_t now);
@@ -53,5 +61,12 @@ json_t *incident_alert_json(const struct store_alert *a);
 json_t *incident_report_json(struct store *st, const struct config *cfg, const struct store_incident *i,
 			     int64_t now);
 char *incident_report_html(const json_t *report, size_t *len);
+/* The closing report (Mẫu 04) of a closed incident (report_closing.c): *out
+ * gets a new reference. INCIDENT_ETRANSITION when the incident is not closed,
+ * INCIDENT_ESTORE when its notes or alerts cannot be read. */
+int incident_closing_report_json(struct store *st, const struct config *cfg, const struct store_incident *i,
+				 int64_t now, json_t **out);
+/* As printable HTML (malloc'd, the caller frees; NULL when out of memory). */
+char *incident_closing_report_html(const json_t *report, size_t *len);
 
 #endif

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "incident/incident.h"
+#include "incident/report_int.h"
 
 static const char *status_vi(const char *s)
 {
@@ -100,6 +101,16 @@ static void row(char **b, size_t *l, size_t *c, const char *label, const json_t 
 	put(b, l, c, "</th><td>", false);
 	put(b, l, c, s ? s : "", true);
 	put(b, l, c, "</td></tr>\n", false);
+}
+
+int incident_html_put(char **buf, size_t *len, size_t *cap, const char *s, bool esc)
+{
+	return put(buf, len, cap, s, esc);
+}
+
+void incident_html_row(char **buf, size_t *len, size_t *cap, const char *label, const json_t *v)
+{
+	row(buf, len, cap, label, v);
 }
 
 char *incident_report_html(const json_t *r, size_t *len)

@@ -144,6 +144,23 @@ out:
 	return rc;
 }
 
+int store_staff_delete(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&st->mu);
+	int rc = store_prepare(st, "DELETE FROM staff_changes WHERE id = ?1 AND status = 'pending'", &s);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	rc = store_rc(st, sqlite3_step(s), "staff delete");
+	if (rc == STORE_OK && sqlite3_changes(st->db) == 0)
+		rc = STORE_ENOTFOUND;
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
 int store_dormant_warned(struct store *st, int64_t user_id, int64_t since, bool *warned)
 {
 	sqlite3_stmt *s = NULL;

@@ -41,6 +41,10 @@ int store_staff_due(struct store *st, int64_t day, int (*fn)(const struct store_
 /* Sets the final status of a pending change; STORE_ENOTFOUND when not pending. */
 int store_staff_finish(struct store *st, int64_t id, const char *status, int64_t at, const char *result);
 
+/* Removes a change still pending (one whose request could not be audited);
+ * STORE_ENOTFOUND when it is not pending. */
+int store_staff_delete(struct store *st, int64_t id);
+
 /* Was a dormancy warning given for this user and activity time? */
 int store_dormant_warned(struct store *st, int64_t user_id, int64_t since, bool *warned);
 int store_dormant_mark(struct store *st, int64_t user_id, int64_t since, int64_t now);
