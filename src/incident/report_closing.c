@@ -24,6 +24,7 @@
 
 struct step {
 	int64_t at;
+	size_t ord; /* order of insertion: ties keep it (detection first) */
 	char who[64];
 	char what[STORE_NOTE_MAX + 128];
 };
@@ -46,7 +47,8 @@ static void step_add(struct closing_ctx *c, int64_t at, const char *who, const c
 {
 	if (c->n >= TIMELINE_MAX)
 		return;
-	struct step *s = &c->steps[c->n++];
+	struct step *s = &c->steps[c->n];
+	s->ord = c->n++;
 	s->at = at;
 	snprintf(s->who, sizeof s->who, "%s", who);
 	snprintf(s->what, sizeof s->what, "%s", what);
@@ -157,7 +159,9 @@ static int alert_one(const struct store_alert *a, void *arg)
 static int step_cmp(const void *a, const void *b)
 {
 	const struct step *x = a, *y = b;
-	return x->at < y->at ? -1 : x->at > y->at;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
 static json_t *time_or_null(int64_t t)
@@ -177,12 +181,12 @@ int incident_closing_report_json(struct store *st, const struct config *cfg, con
 		return INCIDENT_ESTORE;
 	c->inc = i;
 	int rc = INCIDENT_ESTORE;
-	if (store_alert_list(st, NULL, i->detected_at, 10000, alert_one, c) ||
-	    store_incident_notes(st, i->id, note_one, c))
-		goto out;
 	char what[512];
 	snprintf(what, sizeof what, "Phát hiện sự cố: %s (mức độ %s)", i->title, i->severity);
 	step_add(c, i->detected_at, "detector", what);
+	if (store_alert_list(st, NULL, i->detected_at, 10000, alert_one, c) ||
+	    store_incident_notes(st, i->id, note_one, c))
+		goto out;
 	qsort(c->steps, c->n, sizeof c->steps[0], step_cmp);
 	json_t *timeline = json_array();
 	for (size_t k = 0; k < c->n; k++)
