@@ -1,8 +1,8 @@
 /*
  * /api/v1/incidents: list, read (with notes and alerts), PATCH {status, note}
- * along the allowed transitions (400 invalid_transition otherwise; audited as
- * incident_update, audited before it is made: 503 audit_unavailable and no
- * change when the audit cannot be written), and the reports as JSON or
+ * along the allowed transitions (400 invalid_transition otherwise), audited as
+ * incident_update before it is made (503 audit_unavailable and no change when
+ * the audit cannot be written) and sent to [notify]; and the reports as JSON or
  * printable HTML: the initial one (Mẫu 03, ?kind=initial) and, once the
  * incident is closed, the closing one (Mẫu 04, ?kind=closing; 409 before).
  * Admin changes; auditors read; other roles get 403.
