@@ -3,8 +3,9 @@
  * and overdue incidents, active blocks, the webhook queue, the audit's state) in
  * the Prometheus text format. Outside /api/v1 because scrapers expect it there.
  * Allowed to an admin of the province (session cookie) or, without a session,
- * to a client on loopback (a local Prometheus or node agent); anyone else gets
- * 401, other roles 403. The figures name no account, citizen or address.
+ * to a client on loopback (a local Prometheus or node agent) whose request
+ * bears no proxy header; anyone else gets 401, other roles 403. The figures
+ * name no account, citizen or address.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -47,7 +48,11 @@ static int count_one(const struct store_incident *i, void *arg)
 
 void h_metrics_get(struct http_req *req, struct http_resp *resp)
 {
-	if (http_req_cookie(req, SESSION_COOKIE) || !is_loopback(req->client_ip)) {
+	/* a reverse proxy on this machine makes every client look local: a request
+	 * that carries a proxy's header is not trusted as a local scraper */
+	bool proxied = http_req_header(req, "X-Forwarded-For") || http_req_header(req, "X-Real-IP") ||
+		       http_req_header(req, "Forwarded");
+	if (http_req_cookie(req, SESSION_COOKIE) || proxied || !is_loopback(req->client_ip)) {
 		if (!http_guard(req, resp, ROLE_ADMIN, 0))
 			return;
 	}

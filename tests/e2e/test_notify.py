@@ -211,6 +211,8 @@ class Notify(unittest.TestCase):
     def test_2_metrics(self):
         # loopback without a session: allowed; an officer's session: refused
         self.assertEqual(self.c["cb.ok"].request("GET", "/metrics")[0], 403)
+        # through a proxy on this machine: not a local scraper
+        self.assertEqual(self.srv.request("GET", "/metrics", headers={"X-Forwarded-For": "203.0.113.5"})[0], 401)
         m0 = metrics(self.srv)
         self.assertIn("process_start_time_seconds", m0)
         self.assertLess(abs(m0["process_start_time_seconds"] - time.time()), 3600)
