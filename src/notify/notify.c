@@ -320,8 +320,13 @@ void notify_alert(struct notify *n, struct store *st, const struct store_alert *
 		json_decref(inc);
 		inc = incident_json(&i, clock_now());
 	}
-	json_t *ev = json_pack("{s:s, s:o, s:o, s:o}", "event", "alert", "time", now_json(), "alert",
-			       incident_alert_json(a), "incident", inc);
+	/* citizens' ids stay in the console: the receiver gets the alert's id to look
+	 * them up there (data minimisation; a SOC's mailbox is not the gateway) */
+	json_t *aj = incident_alert_json(a), *detail = json_object_get(aj, "detail");
+	json_object_del(detail, "last_citizen_id");
+	json_object_del(detail, "citizen_id");
+	json_t *ev = json_pack("{s:s, s:o, s:o, s:o}", "event", "alert", "time", now_json(), "alert", aj,
+			       "incident", inc);
 	enqueue(n, "alert", ev ? json_dumps(ev, JSON_COMPACT) : NULL);
 	json_decref(ev);
 }

@@ -160,6 +160,11 @@ class Notify(unittest.TestCase):
         self.assertEqual(ev["alert"]["rule"], "enumeration")
         self.assertEqual(ev["alert"]["actor"], "cb.thief")
         self.assertTrue(ev["alert"]["detail"]["suspended"])
+        self.assertNotIn("last_citizen_id", ev["alert"]["detail"])  # stays in the console
+        looked_up = ["%012d" % (int(self.ids[0]) + i) for i in range(5)]
+        for _, body in hits:
+            for cid in looked_up:
+                self.assertNotIn(cid.encode(), body)
         self.assertEqual(ev["incident"]["id"], ev["alert"]["incident_id"])
         self.assertEqual(ev["incident"]["status"], "new")
         m1 = harness.eventually(lambda: metrics(self.srv),
