@@ -46,8 +46,11 @@ static const struct i18n_entry catalogue[] = {
 	 "The incident cannot move to that status from its current one."},
 	{"incident_not_closed", "Sự cố chưa kết thúc; báo cáo kết thúc (Mẫu 04) chỉ lập được khi sự cố đã đóng.",
 	 "The incident is not closed; the closing report (form 04) exists only once it is closed."},
-	{"audit_unavailable", "Không ghi được nhật ký kiểm toán; tạm dừng tra cứu. Quản trị viên đã được cảnh báo.",
-	 "The audit log cannot be written; lookups are paused. The administrator has been alerted."},
+	{"audit_unavailable",
+	 "Không ghi được nhật ký kiểm toán; tạm dừng tra cứu và mọi thay đổi, chưa có gì được thực hiện. Quản trị "
+	 "viên đã được cảnh báo.",
+	 "The audit log cannot be written; lookups and changes are paused and nothing was done. The administrator "
+	 "has been alerted."},
 	{"invalid_citizen_id", "Số định danh cá nhân không hợp lệ (12 chữ số: mã tỉnh, giới tính và thế kỷ, năm sinh).",
 	 "The citizen id is not valid (12 digits: province, sex and century, birth year)."},
 	{"invalid_dossier_code", "Mã hồ sơ không đúng định dạng (ví dụ H15.50.05.13-261008-0975).",
