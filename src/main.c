@@ -28,8 +28,10 @@ static const struct command commands[] = {
 	{"init", cli_init, "create a data directory, keys, configuration and database"},
 	{"serve", cli_serve, "run the HTTP API, the console and the workers"},
 	{"demo", cli_demo, "initialise a demo instance of Dong Nai and serve it"},
-	{"user", cli_user, "add, list, disable, enable, unlock accounts, reset passwords"},
+	{"user", cli_user, "add, list, disable, enable, unlock accounts, reset passwords and second factors"},
 	{"agency", cli_agency, "add and list agencies"},
+	{"staff-change", cli_staff_change, "file and list staff changes (leave, transfer, role)"},
+	{"review", cli_review, "the access review of an agency (CSV, JSON, printable HTML)"},
 	{"population", cli_population, "generate or sample the embedded synthetic population"},
 	{"fim", cli_fim, "baseline the web roots, check them for changes and web shells"},
 	{"indicators", cli_indicators, "export indicators (web-shell hashes, blocked IPs) as STIX 2.1 or CSV"},
@@ -46,7 +48,7 @@ static void print_usage(FILE *out)
 		     "enforce the password orders, citizen lookups bound to a dossier with quotas,\n"
 		     "a tamper-evident audit log, and attack detection.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'canhgac COMMAND --help' for the options of a command.\n");
 }
 

@@ -2,7 +2,8 @@
  * From committed records to the SQLite projections: a "lookup" record becomes a
  * row (citizen, dossier, procedure, outcome from its payload) and one more in
  * the daily counts of its actor and agency for the record's local day. Every
- * other record only moves the high-water mark. The same code serves the live
+ * other record becomes a row of the event projection (type, actor, agency, ip,
+ * payload) for the audit search. The same code serves the live
  * delivery thread, the catch-up at open and `canhgac audit reindex`, so a
  * rebuilt projection is the live one.
  */
@@ -47,19 +48,48 @@ static bool record_to_row(const json_t *rec, struct store_audit_lookup *row)
 	return true;
 }
 
+/* Any other record becomes a row of the event projection (the audit search);
+ * ev->payload is a new string the caller frees. */
+static bool record_to_event(const json_t *rec, struct store_audit_event *ev)
+{
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	const char *t = json_string_value(json_object_get(rec, "time"));
+	const json_t *pl = json_object_get(rec, "payload");
+	memset(ev, 0, sizeof *ev);
+	if (!type || !t || clock_parse_rfc3339(t, &ev->time))
+		return false;
+	ev->seq = (int64_t)json_integer_value(json_object_get(rec, "seq"));
+	copy_field(ev->type, sizeof ev->type, json_object_get(rec, "type"));
+	copy_field(ev->actor, sizeof ev->actor, json_object_get(rec, "actor"));
+	copy_field(ev->agency, sizeof ev->agency, json_object_get(rec, "agency"));
+	copy_field(ev->ip, sizeof ev->ip, json_object_get(rec, "ip"));
+	ev->payload = json_is_object(pl) ? json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	return true;
+}
+
 int audit_project_records(struct store *st, json_t *const *recs, size_t n)
 {
 	if (n == 0)
 		return 0;
 	struct store_audit_lookup *rows = malloc(n * sizeof *rows);
-	if (!rows)
+	struct store_audit_event *evs = malloc(n * sizeof *evs);
+	if (!rows || !evs) {
+		free(rows);
+		free(evs);
 		return STORE_EIO;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
+	}
+	size_t k = 0, e = 0;
+	for (size_t i = 0; i < n; i++) {
 		if (record_to_row(recs[i], &rows[k]))
 			k++;
+		else if (record_to_event(recs[i], &evs[e]))
+			e++;
+	}
 	int64_t last = (int64_t)json_integer_value(json_object_get(recs[n - 1], "seq"));
-	int rc = store_audit_project(st, rows, k, last);
+	int rc = store_audit_project_all(st, rows, k, evs, e, last);
+	for (size_t i = 0; i < e; i++)
+		free((char *)evs[i].payload);
+	free(evs);
 	free(rows);
 	return rc;
 }

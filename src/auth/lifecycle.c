@@ -40,16 +40,6 @@ static int collect_id(const struct store_user *u, void *arg)
 	return 0;
 }
 
-static int64_t activity_since(const struct store_user *u)
-{
-	int64_t t = u->last_login_at;
-	if (u->created_at > t)
-		t = u->created_at;
-	if (u->password_changed_at > t)
-		t = u->password_changed_at;
-	return t;
-}
-
 /* One account: disable, warn, or nothing. 1 disabled, 2 warned, 0, or negative. */
 static int dormant_one(struct auth_service *svc, int64_t id, int64_t now)
 {
@@ -62,7 +52,7 @@ static int dormant_one(struct auth_service *svc, int64_t id, int64_t now)
 		pthread_mutex_unlock(&svc->mu);
 		return rc ? AUTH_ESTORE : 0;
 	}
-	int64_t since = activity_since(&u), off_at = since + (int64_t)cfg->accounts.dormant_days * 86400;
+	int64_t since = auth_dormant_since(&u), off_at = since + (int64_t)cfg->accounts.dormant_days * 86400;
 	int64_t warn_at = off_at - (int64_t)cfg->accounts.dormant_warn_days * 86400;
 	if (now >= off_at) {
 		snprintf(u.status, sizeof u.status, "disabled");

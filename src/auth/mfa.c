@@ -181,10 +181,10 @@ int auth_totp_confirm(struct auth_service *svc, const struct auth_caller *c, con
 		recovery_hash(k, norm, hashes[i]);
 		sodium_memzero(norm, sizeof norm);
 	}
-	int src = store_totp_confirm(svc->st, c->user.id, step, now, (const unsigned char (*)[32])hashes,
-				     AUTH_RECOVERY_CODES);
+	int src = store_totp_confirm(svc->st, c->user.id, t.box, t.box_len, step, now,
+				     (const unsigned char (*)[32])hashes, AUTH_RECOVERY_CODES);
 	if (src) {
-		rc = src == STORE_ENOTFOUND ? AUTH_ENOTFOUND : AUTH_ESTORE;
+		rc = src == STORE_ENOTFOUND ? AUTH_ENOTFOUND : src == STORE_ECONFLICT ? AUTH_ECONFLICT : AUTH_ESTORE;
 		goto out;
 	}
 	const char *kv[] = {"username", c->user.username, NULL};

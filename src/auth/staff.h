@@ -45,6 +45,39 @@ int auth_dormant_run(struct auth_service *svc, int64_t now, int *warned, int *di
 /* Both of the above: what the scheduler does every minute and at start. */
 int auth_lifecycle_run(struct auth_service *svc, int64_t now);
 
+/* ---- reminders for the agency admin (reminders.c) ---- */
+
+/* The time an account's dormancy counts from: its last sign-in, creation or
+ * password set, whichever is latest. */
+int64_t auth_dormant_since(const struct store_user *u);
+
+enum auth_attention {
+	AUTH_ATTN_PASSWORD_EXPIRED = 1u << 0,
+	AUTH_ATTN_PASSWORD_EXPIRING = 1u << 1,  /* within [password] warn_days */
+	AUTH_ATTN_DORMANT_SOON = 1u << 2,       /* within [accounts] dormant_warn_days */
+	AUTH_ATTN_MUST_CHANGE = 1u << 3,        /* a one-time password not yet changed */
+};
+#define AUTH_ATTN_COUNT 4
+
+struct auth_reminders {
+	int64_t password_expires_at;
+	int password_expires_in_days;   /* local days from today; negative: expired */
+	int password_age_days;          /* whole days since the password was set */
+	bool dormant_applies;           /* active or locked: the dormancy rule can disable it */
+	int64_t dormant_at;             /* when it will be disabled (with dormant_applies) */
+	int dormant_in_days;            /* local days from today (with dormant_applies) */
+	unsigned attention;             /* enum auth_attention bits; 0 unless active or locked */
+};
+
+/* What the agency admin should know about account u at `now`. */
+void auth_reminders_get(const struct config *cfg, const struct store_user *u, int64_t now,
+			struct auth_reminders *out);
+
+/* The API name of attention bit number i (0..AUTH_ATTN_COUNT-1), in the order of
+ * enum auth_attention: "password_expired", "password_expiring", "dormant_soon",
+ * "must_change_password". */
+const char *auth_attention_name(int i);
+
 /* A thread running auth_lifecycle_run at start and every 60 seconds. */
 struct auth_scheduler;
 int auth_scheduler_start(struct auth_service *svc, struct auth_scheduler **out);

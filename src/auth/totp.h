@@ -63,7 +63,9 @@ void auth_totp_enrolment_wipe(struct auth_totp_enrolment *e);
 
 /* Confirms the pending enrolment with a current code and makes 10 recovery codes
  * (shown once; only keyed hashes are kept). AUTH_ENOTFOUND: nothing pending;
- * AUTH_ECREDENTIALS: wrong code. The caller wipes `codes`. */
+ * AUTH_ECREDENTIALS: wrong code; AUTH_ECONFLICT: a new enrolment replaced the
+ * pending secret while the code was being checked (the code proved the old
+ * secret, not the new one: nothing is confirmed). The caller wipes `codes`. */
 int auth_totp_confirm(struct auth_service *svc, const struct auth_caller *c, const char *code,
 		      char codes[AUTH_RECOVERY_CODES][AUTH_RECOVERY_CODE_LEN]);
 

@@ -12,6 +12,7 @@
 
 #include "auth/auth.h"
 #include "auth/handover.h"
+#include "auth/totp.h"
 #include "cli/cli.h"
 #include "cli/cli_env.h"
 #include "core/clock.h"
@@ -25,12 +26,15 @@ static const char user_usage[] =
 	"       canhgac user enable --data DIR --username U --reason TEXT\n"
 	"       canhgac user unlock --data DIR --username U\n"
 	"       canhgac user reset-password --data DIR --username U [--handover FILE.html] [--json]\n"
+	"       canhgac user reset-totp --data DIR --username U\n"
 	"\n"
 	"Roles: admin, agency_admin, officer, auditor. Status: active, locked, suspended, disabled.\n"
 	"add and reset-password print a one-time password ONCE: hand it over with the\n"
 	"handover record (bien ban ban giao): --handover writes it as a printable page\n"
 	"(mode 0600; print it, have both sides sign, then delete the file). The user\n"
 	"must change the password at first sign-in.\n"
+	"reset-totp removes the second factor (TOTP and recovery codes) of an account\n"
+	"whose phone is lost; it enrols again at its next sign-in (audited as totp_reset).\n"
 	"list works while the server runs; the other actions write the audit log, which\n"
 	"only one process may hold: while 'canhgac serve' runs, use the console.\n";
 
@@ -231,6 +235,13 @@ int cli_user(int argc, char **argv)
 				print_otp(u.username, otp, o.json);
 				rc = write_handover(&env, &o, &u, otp);
 			}
+		}
+	} else if (!strcmp(action, "reset-totp")) {
+		if (!(rc = user_by_name(&env, o.username, &u))) {
+			if ((rc = auth_totp_reset(&env.auth, NULL, u.id)))
+				rc = auth_error("user reset-totp", rc, NULL);
+			else
+				printf("%s: second factor removed; it enrols again at its next sign-in\n", u.username);
 		}
 	} else {
 		rc = cli_usage_error("user", "unknown action '%s'", action);

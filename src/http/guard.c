@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/staff.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "detect/detect.h"
@@ -108,7 +109,24 @@ json_t *http_user_json(const struct config *cfg, const struct store_user *u)
 	json_object_set_new(j, "created_at", http_time_json(u->created_at));
 	json_object_set_new(j, "quota_per_minute", u->quota_per_minute ? json_integer(u->quota_per_minute) : json_null());
 	json_object_set_new(j, "quota_per_day", u->quota_per_day ? json_integer(u->quota_per_day) : json_null());
+	http_user_reminders_json(j, cfg, u);
 	return j;
+}
+
+void http_user_reminders_json(json_t *j, const struct config *cfg, const struct store_user *u)
+{
+	struct auth_reminders r;
+	auth_reminders_get(cfg, u, clock_now(), &r);
+	json_t *att = json_array();
+	for (int i = 0; i < AUTH_ATTN_COUNT; i++)
+		if (r.attention & (1u << i))
+			json_array_append_new(att, json_string(auth_attention_name(i)));
+	json_object_set_new(j, "password_expires_at", http_time_json(r.password_expires_at));
+	json_object_set_new(j, "password_expires_in_days", json_integer(r.password_expires_in_days));
+	json_object_set_new(j, "last_sign_in_at", http_time_json(u->last_login_at));
+	json_object_set_new(j, "dormant_at", r.dormant_applies ? http_time_json(r.dormant_at) : json_null());
+	json_object_set_new(j, "dormant_in_days", r.dormant_applies ? json_integer(r.dormant_in_days) : json_null());
+	json_object_set_new(j, "attention", att);
 }
 
 bool http_ip_refused(struct http_req *req, struct http_resp *resp)

@@ -36,6 +36,10 @@ json_t *http_time_json(int64_t t);
 /* JSON of an account as the API shows it (no hash, no lockout internals). */
 json_t *http_user_json(const struct config *cfg, const struct store_user *u);
 
+/* Adds the reminder fields of docs/API.md (password_expires_in_days,
+ * last_sign_in_at, dormant_at, dormant_in_days, attention) to an account's JSON. */
+void http_user_reminders_json(json_t *j, const struct config *cfg, const struct store_user *u);
+
 /* The caller's resolved lookup limits, and usage as the API shows it (h_lookups.c). */
 struct quota_limits;
 struct quota_usage;

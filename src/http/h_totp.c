@@ -47,6 +47,8 @@ void h_me_totp_confirm(struct http_req *req, struct http_resp *resp)
 		http_resp_error(req, resp, 400, "invalid_otp", NULL);
 	} else if (rc == AUTH_ENOTFOUND) {
 		http_resp_error(req, resp, 409, "totp_not_pending", NULL);
+	} else if (rc == AUTH_ECONFLICT) {
+		http_resp_error(req, resp, 409, "totp_enrolment_replaced", NULL);
 	} else if (rc) {
 		http_resp_auth_error(req, resp, rc, rc == AUTH_EINVAL ? "code" : NULL);
 	} else {

@@ -32,12 +32,18 @@ static int user_id_param(struct http_req *req, struct http_resp *resp, int64_t *
 struct list_ctx {
 	json_t *arr;
 	const struct config *cfg;
+	bool attention; /* ?attention=1: only accounts with something to act on */
 };
 
 static int list_one(const struct store_user *u, void *arg)
 {
 	struct list_ctx *l = arg;
-	json_array_append_new(l->arr, http_user_json(l->cfg, u));
+	json_t *j = http_user_json(l->cfg, u);
+	if (l->attention && json_array_size(json_object_get(j, "attention")) == 0) {
+		json_decref(j);
+		return 0;
+	}
+	json_array_append_new(l->arr, j);
 	return json_array_size(l->arr) >= 10000; /* bounded answer */
 }
 
@@ -56,6 +62,11 @@ void h_users_list(struct http_req *req, struct http_resp *resp)
 	}
 	if (status && !*status)
 		status = NULL;
+	const char *attention = http_req_query(req, "attention");
+	if (attention && *attention && strcmp(attention, "1") && strcmp(attention, "0")) {
+		http_resp_error(req, resp, 400, "invalid_request", json_pack("{s:s}", "field", "attention"));
+		return;
+	}
 	if (c->role == ROLE_AGENCY_ADMIN) {
 		if (agency && strcmp(agency, c->user.agency) != 0) {
 			http_resp_error(req, resp, 403, "forbidden", NULL);
@@ -63,7 +74,7 @@ void h_users_list(struct http_req *req, struct http_resp *resp)
 		}
 		agency = c->user.agency;
 	}
-	struct list_ctx l = {json_array(), req->app->cfg};
+	struct list_ctx l = {json_array(), req->app->cfg, attention && !strcmp(attention, "1")};
 	if (store_user_list(req->app->store, agency, status, list_one, &l)) {
 		json_decref(l.arr);
 		http_resp_error(req, resp, 500, "internal_error", NULL);

@@ -44,8 +44,12 @@ void h_users_reset_password(struct http_req *req, struct http_resp *resp);
 void h_agencies_list(struct http_req *req, struct http_resp *resp);
 void h_agencies_create(struct http_req *req, struct http_resp *resp);
 
+/* h_review.c: the access review of an agency (issue 9) */
+void h_agencies_review(struct http_req *req, struct http_resp *resp);
+
 /* h_audit.c */
 void h_audit_verify(struct http_req *req, struct http_resp *resp);
+void h_audit_search(struct http_req *req, struct http_resp *resp);
 
 /* h_lookups.c */
 void h_lookups_create(struct http_req *req, struct http_resp *resp);

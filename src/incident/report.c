@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/html.h"
 #include "incident/incident.h"
 #include "incident/report_int.h"
 
@@ -56,36 +57,10 @@ json_t *incident_report_json(struct store *st, const struct config *cfg, const s
 			 incident_overdue(i, now), "incident_id", (json_int_t)i->id);
 }
 
-/* Appends text to a malloc'd buffer, HTML-escaped when esc. */
+/* Appends text to a malloc'd buffer, HTML-escaped when esc (core/html.c). */
 static int put(char **buf, size_t *len, size_t *cap, const char *s, bool esc)
 {
-	for (; s && *s; s++) {
-		const char *r = NULL;
-		char one[2] = {*s, 0};
-		if (esc && *s == '<')
-			r = "&lt;";
-		else if (esc && *s == '>')
-			r = "&gt;";
-		else if (esc && *s == '&')
-			r = "&amp;";
-		else if (esc && *s == '"')
-			r = "&quot;";
-		else
-			r = one;
-		size_t n = strlen(r);
-		if (*len + n + 1 > *cap) {
-			size_t nc = *cap ? *cap * 2 : 4096;
-			char *nb = realloc(*buf, nc);
-			if (!nb)
-				return -1;
-			*buf = nb;
-			*cap = nc;
-		}
-		memcpy(*buf + *len, r, n);
-		*len += n;
-		(*buf)[*len] = '\0';
-	}
-	return 0;
+	return html_put(buf, len, cap, s, esc);
 }
 
 static void row(char **b, size_t *l, size_t *c, const char *label, const json_t *v)

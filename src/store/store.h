@@ -53,9 +53,11 @@ const char *store_strerror(int err);
 /* The areas of the interface, one header each. */
 #include "store/store_accounts.h"
 #include "store/store_audit.h"
+#include "store/store_audit_events.h"
 #include "store/store_detect.h"
 #include "store/store_fim.h"
 #include "store/store_population.h"
+#include "store/store_review.h"
 #include "store/store_staff.h"
 #include "store/store_totp.h"
 

@@ -99,6 +99,12 @@ static int insert_rows(struct store *st, const struct store_audit_lookup *rows, 
 int store_audit_project(struct store *st, const struct store_audit_lookup *rows, size_t n,
 			int64_t upto_seq)
 {
+	return store_audit_project_all(st, rows, n, NULL, 0, upto_seq);
+}
+
+int store_audit_project_all(struct store *st, const struct store_audit_lookup *rows, size_t n,
+			    const struct store_audit_event *events, size_t n_events, int64_t upto_seq)
+{
 	sqlite3_stmt *s = NULL;
 	int64_t mark = 0;
 	char value[32];
@@ -109,6 +115,8 @@ int store_audit_project(struct store *st, const struct store_audit_lookup *rows,
 	rc = projected_locked(st, &mark);
 	if (!rc)
 		rc = insert_rows(st, rows, n, mark);
+	if (!rc)
+		rc = store_audit_events_insert_locked(st, events, n_events, mark);
 	if (!rc && upto_seq > mark) {
 		snprintf(value, sizeof value, "%lld", (long long)upto_seq);
 		rc = store_prepare(st,
@@ -140,6 +148,8 @@ int store_audit_reset(struct store *st)
 		rc = store_exec(st, "DELETE FROM audit_daily_user", "audit projections");
 	if (!rc)
 		rc = store_exec(st, "DELETE FROM audit_daily_agency", "audit projections");
+	if (!rc)
+		rc = store_exec(st, "DELETE FROM audit_events", "audit projections");
 	if (!rc)
 		rc = store_exec(st, "DELETE FROM meta WHERE key = '" PROJECTED_KEY "'", "audit projections");
 	rc = rc ? rc : store_exec(st, "COMMIT", "audit projections");

@@ -57,4 +57,9 @@ int store_column_copy(sqlite3_stmt *s, int col, char *out, size_t size);
 
 int store_migrate(struct store *st, char *why, size_t why_size);
 
+/* Inserts the event rows of a projection batch (store_audit_events.c), inside the
+ * caller's transaction, under st->mu; rows with seq <= mark are skipped. */
+int store_audit_events_insert_locked(struct store *st, const struct store_audit_event *ev, size_t n,
+				     int64_t mark);
+
 #endif

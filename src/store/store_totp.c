@@ -62,25 +62,49 @@ out:
 	return rc;
 }
 
-int store_totp_confirm(struct store *st, int64_t user_id, int64_t step, int64_t now,
-		       const unsigned char (*hashes)[STORE_RECOVERY_HASH_BYTES], size_t n)
+/* After a confirm that changed nothing: ECONFLICT when another secret is
+ * pending (a second enrolment replaced the one the code was checked against),
+ * ENOTFOUND when nothing is. Inside the confirm's transaction. */
+static int confirm_miss(struct store *st, int64_t user_id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = store_prepare(st, "SELECT count(*) FROM user_totp WHERE user_id = ?1 AND confirmed_at = 0", &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, user_id);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		rc = sqlite3_column_int(s, 0) ? STORE_ECONFLICT : STORE_ENOTFOUND;
+	else
+		rc = store_rc(st, step, "totp confirm miss");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_totp_confirm(struct store *st, int64_t user_id, const unsigned char *box, size_t box_len, int64_t step,
+		       int64_t now, const unsigned char (*hashes)[STORE_RECOVERY_HASH_BYTES], size_t n)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
+	if (!box || box_len == 0 || box_len > STORE_TOTP_BOX_MAX)
+		return STORE_EINVAL;
 	pthread_mutex_lock(&st->mu);
 	if ((rc = store_exec(st, "BEGIN IMMEDIATE", "begin")))
 		goto out;
+	/* only the secret the code was checked against: a second POST /me/totp between
+	 * the check and this update replaced it, and its secret was never proven */
 	rc = store_prepare(st, "UPDATE user_totp SET confirmed_at = ?2, last_step = ?3 "
-			       "WHERE user_id = ?1 AND confirmed_at = 0", &s);
+			       "WHERE user_id = ?1 AND confirmed_at = 0 AND secret_box = ?4", &s);
 	if (rc)
 		goto rollback;
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, step);
+	sqlite3_bind_blob(s, 4, box, (int)box_len, SQLITE_TRANSIENT);
 	if ((rc = store_rc(st, sqlite3_step(s), "totp confirm")))
 		goto rollback;
 	if (sqlite3_changes(st->db) == 0) {
-		rc = STORE_ENOTFOUND;
+		rc = confirm_miss(st, user_id);
 		goto rollback;
 	}
 	sqlite3_finalize(s);

@@ -28,10 +28,13 @@ struct store_totp {
 int store_totp_get(struct store *st, int64_t user_id, struct store_totp *out);
 /* Starts (or restarts) a pending enrolment; STORE_ECONFLICT when one is confirmed. */
 int store_totp_put_pending(struct store *st, int64_t user_id, const unsigned char *box, size_t len, int64_t now);
-/* Confirms the pending enrolment at `step` and replaces the recovery codes with
- * the n hashes given; one transaction. STORE_ENOTFOUND when nothing is pending. */
-int store_totp_confirm(struct store *st, int64_t user_id, int64_t step, int64_t now,
-		       const unsigned char (*hashes)[STORE_RECOVERY_HASH_BYTES], size_t n);
+/* Confirms the pending enrolment whose sealed secret is `box` (the one the code
+ * was checked against) at `step` and replaces the recovery codes with the n
+ * hashes given; one transaction. STORE_ENOTFOUND when nothing is pending;
+ * STORE_ECONFLICT when another secret is pending (a second enrolment replaced
+ * `box` since it was read): nothing changes. */
+int store_totp_confirm(struct store *st, int64_t user_id, const unsigned char *box, size_t box_len, int64_t step,
+		       int64_t now, const unsigned char (*hashes)[STORE_RECOVERY_HASH_BYTES], size_t n);
 /* Moves last_step forward to `step`; STORE_ECONFLICT when it is not newer (a replay). */
 int store_totp_use_step(struct store *st, int64_t user_id, int64_t step);
 /* Calls fn with each unused recovery-code hash; stops when fn returns non-zero. */
