@@ -236,6 +236,60 @@ static void test_admin_reset(void **state)
 	assert_int_equal(access(f->dir, F_OK), 0);
 }
 
+/* A second POST /me/totp between the check of a code and the store's confirm:
+ * the confirm is bound to the sealed secret it checked, so it confirms nothing
+ * and the newer secret stays pending (its own code still confirms it). */
+static void test_confirm_bound_to_the_checked_secret(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_totp_enrolment e;
+	struct store_totp first, second;
+	unsigned char hashes[AUTH_RECOVERY_CODES][STORE_RECOVERY_HASH_BYTES] = {{0}};
+	int64_t uid = f->caller.user.id;
+	assert_int_equal(auth_totp_enrol(&f->svc, &f->caller, &e), 0);
+	auth_totp_enrolment_wipe(&e);
+	assert_int_equal(store_totp_get(f->st, uid, &first), 0);
+	assert_int_equal(auth_totp_enrol(&f->svc, &f->caller, &e), 0); /* the racing second enrolment */
+	auth_totp_enrolment_wipe(&e);
+	assert_int_equal(store_totp_get(f->st, uid, &second), 0);
+	assert_memory_not_equal(first.box, second.box, first.box_len);
+	assert_int_equal(store_totp_confirm(f->st, uid, first.box, first.box_len, 5, T0,
+					    (const unsigned char (*)[32])hashes, AUTH_RECOVERY_CODES),
+			 STORE_ECONFLICT);
+	int left = 0;
+	assert_string_equal(auth_totp_state(&f->svc, uid, &left), "pending");
+	assert_int_equal(store_totp_confirm(f->st, uid, second.box, second.box_len, 5, T0,
+					    (const unsigned char (*)[32])hashes, 1),
+			 STORE_OK);
+	assert_string_equal(auth_totp_state(&f->svc, uid, &left), "enabled");
+	assert_int_equal(left, 1);
+	/* confirmed: nothing is pending any more, whichever secret is named */
+	assert_int_equal(store_totp_confirm(f->st, uid, second.box, second.box_len, 6, T0,
+					    (const unsigned char (*)[32])hashes, 1),
+			 STORE_ENOTFOUND);
+}
+
+/* Through the service, in sequence: the code of a replaced secret is wrong for
+ * the pending one. */
+static void test_confirm_after_a_second_enrolment(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_totp_enrolment e;
+	unsigned char k1[20], k2[20];
+	char codes[AUTH_RECOVERY_CODES][AUTH_RECOVERY_CODE_LEN], c1[7], c2[7];
+	assert_int_equal(auth_totp_enrol(&f->svc, &f->caller, &e), 0);
+	base32_decode(e.secret, k1);
+	auth_totp_enrolment_wipe(&e);
+	assert_int_equal(auth_totp_enrol(&f->svc, &f->caller, &e), 0);
+	base32_decode(e.secret, k2);
+	auth_totp_enrolment_wipe(&e);
+	code_at(k1, clock_now(), c1);
+	code_at(k2, clock_now(), c2);
+	if (strcmp(c1, c2) != 0)
+		assert_int_equal(auth_totp_confirm(&f->svc, &f->caller, c1, codes), AUTH_ECREDENTIALS);
+	assert_int_equal(auth_totp_confirm(&f->svc, &f->caller, c2, codes), AUTH_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +299,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signin_needs_fresh_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovery_codes_single_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confirm_bound_to_the_checked_secret, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confirm_after_a_second_enrolment, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
