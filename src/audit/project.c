@@ -72,17 +72,20 @@ int audit_project_records(struct store *st, json_t *const *recs, size_t n)
 	if (n == 0)
 		return 0;
 	struct store_audit_lookup *rows = malloc(n * sizeof *rows);
-	struct store_audit_event *evs = malloc(n * sizeof *evs);
-	if (!rows || !evs) {
-		free(rows);
-		free(evs);
+	struct store_audit_event *evs = NULL; /* only when the batch is not all lookups */
+	if (!rows)
 		return STORE_EIO;
-	}
 	size_t k = 0, e = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (record_to_row(recs[i], &rows[k]))
+		if (record_to_row(recs[i], &rows[k])) {
 			k++;
-		else if (record_to_event(recs[i], &evs[e]))
+			continue;
+		}
+		if (!evs && !(evs = malloc((n - i) * sizeof *evs))) {
+			free(rows);
+			return STORE_EIO;
+		}
+		if (record_to_event(recs[i], &evs[e]))
 			e++;
 	}
 	int64_t last = (int64_t)json_integer_value(json_object_get(recs[n - 1], "seq"));
