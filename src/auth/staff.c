@@ -44,11 +44,12 @@ static int request_shape(const struct auth_staff_request *rq, int64_t today, int
 	return AUTH_OK;
 }
 
-/* Applies one pending change; records its outcome. */
-static int staff_apply(struct auth_service *svc, const struct store_staff_change *c, int64_t now)
+/* Applies one pending change; records its outcome (and copies it into
+ * result_out, the size of store_staff_change.result, when not NULL). */
+static int staff_apply(struct auth_service *svc, const struct store_staff_change *c, int64_t now, char *result_out)
 {
 	struct store_user u;
-	char result[256] = "";
+	char result[sizeof c->result] = "";
 	const char *status = "applied";
 	pthread_mutex_lock(&svc->mu);
 	int rc = store_user_get_by_name(svc->st, c->username, &u);
@@ -82,6 +83,8 @@ static int staff_apply(struct auth_service *svc, const struct store_staff_change
 	}
 	int frc = store_staff_finish(svc->st, c->id, status, now, result);
 	pthread_mutex_unlock(&svc->mu);
+	if (result_out)
+		memcpy(result_out, result, sizeof result);
 	if (frc)
 		return frc == STORE_ENOTFOUND ? AUTH_OK : AUTH_ESTORE; /* already finished elsewhere */
 	char id[24];
@@ -147,7 +150,7 @@ int auth_staff_request(struct auth_service *svc, const struct auth_caller *actor
 		return rc;
 	}
 	if (day <= today) {
-		rc = staff_apply(svc, out, now);
+		rc = staff_apply(svc, out, now, out->result);
 		snprintf(out->status, sizeof out->status, "%s", rc ? "failed" : "applied");
 		out->applied_at = now;
 	}
@@ -164,7 +167,7 @@ struct due_ctx {
 static int due_one(const struct store_staff_change *c, void *arg)
 {
 	struct due_ctx *d = arg;
-	int rc = staff_apply(d->svc, c, d->now);
+	int rc = staff_apply(d->svc, c, d->now, NULL);
 	if (rc == AUTH_OK)
 		d->applied++;
 	else if (rc == AUTH_EAUDIT)

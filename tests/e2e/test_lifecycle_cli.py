@@ -98,7 +98,8 @@ class LifecycleCli(unittest.TestCase):
         d = self.data
         p = self.run_ok("staff-change", "--data", d, "--username", "cb.one", "--kind", "leave",
                         "--reference", "QĐ 01/QĐ-SOA", "--json")
-        self.assertEqual(json.loads(p.stdout)["status"], "applied")
+        filed = json.loads(p.stdout)
+        self.assertEqual((filed["status"], filed["result"]), ("applied", "disabled"))
         self.assertEqual(self.users()["cb.one"]["status"], "disabled")
         self.run_ok("staff-change", "--data", d, "--username", "cb.two", "--kind", "transfer", "--to-agency", "SO.B",
                     "--reference", "QĐ 02")
