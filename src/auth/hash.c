@@ -99,9 +99,7 @@ bool password_hash_needs_rehash(const char *hash)
 	return (unsigned long long)m * 1024 < c.memlimit || t < c.opslimit;
 }
 
-/* Copies the dummy hash for the current cost into `out`, making it first when
- * there is none yet or the cost has changed. 0 or -1. */
-static int dummy_get(char out[PASSWORD_HASH_MAX])
+int password_hash_dummy_get(char out[PASSWORD_HASH_MAX])
 {
 	int rc = 0;
 	pthread_mutex_lock(&hash_lock);
@@ -130,7 +128,7 @@ int password_hash_prepare(void)
 {
 	char h[PASSWORD_HASH_MAX];
 	ensure_sodium();
-	return dummy_get(h);
+	return password_hash_dummy_get(h);
 }
 
 void password_hash_dummy_verify(const char *password)
@@ -139,7 +137,7 @@ void password_hash_dummy_verify(const char *password)
 	ensure_sodium();
 	if (!password)
 		password = "";
-	if (dummy_get(h) != 0) {
+	if (password_hash_dummy_get(h) != 0) {
 		/* Out of memory for the dummy: still spend the work of one hash. */
 		struct password_hash_cost c = password_hash_cost_get();
 		int ignored = crypto_pwhash_str_alg(h, password, strlen(password), c.opslimit, c.memlimit,

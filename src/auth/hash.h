@@ -41,6 +41,11 @@ void password_hash_dummy_verify(const char *password);
  * than the rest (call at start-up, after any password_hash_cost_set). 0 or -1. */
 int password_hash_prepare(void);
 
+/* Copies the dummy hash in force into `out`, making it first when there is none
+ * yet or the cost has changed (what the unknown-user path verifies against; the
+ * tests read its parameters). 0 or -1. */
+int password_hash_dummy_get(char out[PASSWORD_HASH_MAX]);
+
 /* Cost in use; tests and benchmarks may lower it (never below libsodium's
  * minimums: values out of libsodium's range are clamped into it). */
 struct password_hash_cost {

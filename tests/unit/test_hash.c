@@ -1,6 +1,6 @@
 /*
  * argon2id hashing: make and verify, wrong passwords and malformed hashes, the
- * upgrade signal when the cost rises, and the dummy verify's timing. Runs at low
+ * upgrade signal when the cost rises, and the dummy hash made at the cost in force. Runs at low
  * costs so the suite stays fast under sanitizers.
  */
 #include <setjmp.h>
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth/hash.h"
 #include "auth/password.h"
@@ -161,61 +160,48 @@ static void test_cost_clamped_and_read_back(void **state)
 	assert_int_equal(c.memlimit, (size_t)1 << 20);
 }
 
-static double now_ms(void)
+/* The argon2 parameters m (KiB) and t of an encoded hash. */
+static void hash_params(const char *h, unsigned *m, unsigned *t)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	unsigned v = 0, p = 0;
+	const char *at = strstr(h, "$v=");
+	assert_non_null(at);
+	assert_int_equal(sscanf(at, "$v=%u$m=%u,t=%u,p=%u$", &v, m, t, &p), 4);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Median times of a wrong-password verify against a real hash and of a dummy
- * verify, both at the cost `c`. */
-static void median_times(struct password_hash_cost c, double *real_ms, double *dummy_ms)
-{
-	enum { RUNS = 15 };
-	double real[RUNS], dummy[RUNS];
-	char h[PASSWORD_HASH_MAX];
-
-	password_hash_cost_set(c);
-	assert_int_equal(password_hash_make("Tq7#vLm9xR2!", h), 0);
-	assert_int_equal(password_hash_prepare(), 0);
-	for (int i = 0; i < RUNS; i++) {
-		/* Interleaved, so that a slow patch of the machine hits both alike. */
-		double t0 = now_ms();
-		assert_int_equal(password_hash_verify(h, "wrong password"), -1);
-		double t1 = now_ms();
-		password_hash_dummy_verify(i % 2 ? "wrong password" : NULL);
-		double t2 = now_ms();
-		real[i] = t1 - t0;
-		dummy[i] = t2 - t1;
-	}
-	qsort(real, RUNS, sizeof real[0], cmp_double);
-	qsort(dummy, RUNS, sizeof dummy[0], cmp_double);
-	*real_ms = real[RUNS / 2];
-	*dummy_ms = dummy[RUNS / 2];
-	printf("t=%llu m=%zu KiB: median verify %.2f ms, dummy %.2f ms, ratio %.2f\n", c.opslimit,
-	       c.memlimit >> 10, *real_ms, *dummy_ms, *dummy_ms / *real_ms);
-}
-
-static void test_dummy_verify_timing(void **state)
+/* The unknown-user path verifies against a dummy hash made at the cost in force,
+ * so it does the same work as a real verify. Checked by its parameters, not by
+ * timing it (a timed unit test fails on a loaded machine; the time itself is
+ * measured in bench/bench_signin.sh and in e2e/test_signin_timing). */
+static void test_dummy_follows_cost(void **state)
 {
 	(void)state;
-	double r2, d2, r8, d8;
+	char h[PASSWORD_HASH_MAX], d[PASSWORD_HASH_MAX];
+	unsigned mh, th, md, td;
 
-	/* Costs large enough (1-5 ms) that scheduling noise does not dominate. */
-	median_times((struct password_hash_cost){2, (size_t)1 << 20}, &r2, &d2);
-	assert_true(d2 > 0.5 * r2 && d2 < 2.0 * r2);
-	/* After a cost change the dummy is made again at the new cost: eight times the
-	 * memory must show in its time, as it does in a real hash's. */
-	median_times((struct password_hash_cost){2, (size_t)8 << 20}, &r8, &d8);
-	assert_true(d8 > 0.5 * r8 && d8 < 2.0 * r8);
-	assert_true(d8 > 2.0 * d2);
+	password_hash_cost_set((struct password_hash_cost){2, (size_t)1 << 20});
+	assert_int_equal(password_hash_make("Tq7#vLm9xR2!", h), 0);
+	assert_int_equal(password_hash_prepare(), 0);
+	assert_int_equal(password_hash_dummy_get(d), 0);
+	hash_params(h, &mh, &th);
+	hash_params(d, &md, &td);
+	assert_int_equal(md, 1024);
+	assert_int_equal(td, 2);
+	assert_int_equal(md, mh);
+	assert_int_equal(td, th);
+	assert_false(password_hash_needs_rehash(d));
+
+	/* After a cost change the dummy is made again at the new cost. */
+	password_hash_cost_set((struct password_hash_cost){3, (size_t)8 << 20});
+	assert_int_equal(password_hash_dummy_get(d), 0);
+	hash_params(d, &md, &td);
+	assert_int_equal(md, 8192);
+	assert_int_equal(td, 3);
+	assert_false(password_hash_needs_rehash(d));
+	/* The dummy is random: no password, not even the empty one, opens it. */
+	assert_int_equal(password_hash_verify(d, ""), -1);
+	password_hash_dummy_verify(NULL);
+	password_hash_dummy_verify("wrong password");
 }
 
 int main(void)
@@ -228,7 +214,7 @@ int main(void)
 		cmocka_unit_test_setup(test_too_long_password_refused, setup),
 		cmocka_unit_test_setup(test_needs_rehash, setup),
 		cmocka_unit_test_setup(test_cost_clamped_and_read_back, setup),
-		cmocka_unit_test_setup(test_dummy_verify_timing, setup),
+		cmocka_unit_test_setup(test_dummy_follows_cost, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
