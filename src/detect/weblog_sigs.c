@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/weblog_sigs_cache.h"
 #include "lookup/refdata.h"
 
 #define SIGS_MAX 4096
@@ -249,8 +250,9 @@ out:
 	return rc;
 }
 
-int weblog_sigs_compile(const char *sig_csv, const char *probe_csv, struct weblog_sigs **out, char *why,
-			size_t why_size)
+/* weblog_sigs_compile, through the compiled-database cache when `use_cache`. */
+static int sigs_build(const char *sig_csv, const char *probe_csv, bool use_cache, struct weblog_sigs **out,
+		      char *why, size_t why_size)
 {
 	struct sig_build b = {0};
 	int rc = WEBLOG_SIGS_ENOMEM;
@@ -268,10 +270,19 @@ int weblog_sigs_compile(const char *sig_csv, const char *probe_csv, struct weblo
 	rc = sigs_read_csv(&b, probe_csv, "probe paths", true, why, why_size);
 	if (rc)
 		goto out;
+	/* the ids of the databases are row numbers of these texts: a cached pair is
+	 * valid for exactly the texts it was compiled from */
+	const char *texts[2] = {sig_csv, probe_csv};
+	unsigned char key[WEBLOG_SIGS_KEY_BYTES];
+	bool cache = use_cache && weblog_sigs_cache_key(texts, 2, key) == 0;
+	if (cache && b.s->n && weblog_sigs_cache_get(key, &b.s->db_uri, &b.s->db_hdr) == 0)
+		goto out;
 	rc = sigs_compile_db(&b, WEBLOG_FIELD_URI, &b.s->db_uri, why, why_size);
 	if (rc)
 		goto out;
 	rc = sigs_compile_db(&b, WEBLOG_FIELD_HEADERS, &b.s->db_hdr, why, why_size);
+	if (!rc && cache)
+		weblog_sigs_cache_put(key, b.s->db_uri, b.s->db_hdr);
 out:
 	for (size_t i = 0; b.s && i < b.s->n; i++)
 		free(b.pattern[i]);
@@ -282,6 +293,12 @@ out:
 	}
 	*out = b.s;
 	return 0;
+}
+
+int weblog_sigs_compile(const char *sig_csv, const char *probe_csv, struct weblog_sigs **out, char *why,
+			size_t why_size)
+{
+	return sigs_build(sig_csv, probe_csv, false, out, why, why_size);
 }
 
 /* Reads a whole file (at most 4 MiB); the caller frees. */
@@ -328,7 +345,7 @@ int weblog_sigs_load(const char *sig_path, const char *probe_path, struct weblog
 		snprintf(why, why_size, "the shipped signature files are missing from this build");
 		goto out;
 	}
-	rc = weblog_sigs_compile(sig_text, probe_text, out, why, why_size);
+	rc = sigs_build(sig_text, probe_text, true, out, why, why_size);
 out:
 	free(own_sig);
 	free(own_probe);
@@ -393,6 +410,15 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	return 0;
 }
 
+/* True when decoding would change `in` (a %, + or backslash is present). */
+static bool needs_decode(const char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (in[i] == '%' || in[i] == '+' || in[i] == '\\')
+			return true;
+	return false;
+}
+
 int weblog_sigs_match(const struct weblog_sigs *s, struct weblog_sigs_scratch *sc,
 		      const struct weblog_entry *e, struct weblog_sig_hits *hits)
 {
@@ -401,17 +427,30 @@ int weblog_sigs_match(const struct weblog_sigs *s, struct weblog_sigs_scratch *s
 	size_t n = strlen(e->uri);
 	if (n > WEBLOG_LINE_MAX)
 		n = WEBLOG_LINE_MAX;
-	n = weblog_url_decode(e->uri, n, sc->dec1);
-	n = weblog_url_decode(sc->dec1, n, sc->dec2);
-	if (s->db_uri && hs_scan(s->db_uri, sc->dec2, (unsigned)n, 0, sc->hs, on_match, &m) != HS_SUCCESS)
+	/* decoding is the identity on text without % + or \: skip the copies */
+	const char *uri = e->uri;
+	if (needs_decode(uri, n)) {
+		n = weblog_url_decode(uri, n, sc->dec1);
+		uri = sc->dec1;
+		if (needs_decode(uri, n)) {
+			n = weblog_url_decode(sc->dec1, n, sc->dec2);
+			uri = sc->dec2;
+		}
+	}
+	if (s->db_uri && hs_scan(s->db_uri, uri, (unsigned)n, 0, sc->hs, on_match, &m) != HS_SUCCESS)
 		return WEBLOG_SIGS_ECOMPILE;
 	size_t ua = strlen(e->user_agent), ref = strlen(e->referer);
 	if (s->db_hdr && ua + ref > 0 && ua + ref + 1 <= WEBLOG_LINE_MAX) {
 		memcpy(sc->dec1, e->user_agent, ua);
 		sc->dec1[ua] = '\n';
 		memcpy(sc->dec1 + ua + 1, e->referer, ref);
-		n = weblog_url_decode(sc->dec1, ua + 1 + ref, sc->hdr);
-		if (hs_scan(s->db_hdr, sc->hdr, (unsigned)n, 0, sc->hs, on_match, &m) != HS_SUCCESS)
+		const char *hdr = sc->dec1;
+		n = ua + 1 + ref;
+		if (needs_decode(hdr, n)) {
+			n = weblog_url_decode(sc->dec1, n, sc->hdr);
+			hdr = sc->hdr;
+		}
+		if (hs_scan(s->db_hdr, hdr, (unsigned)n, 0, sc->hs, on_match, &m) != HS_SUCCESS)
 			return WEBLOG_SIGS_ECOMPILE;
 	}
 	return 0;
