@@ -26,10 +26,15 @@
 
 enum { W_404, W_PROBE, W_LOGIN, W_RATE, W_COUNT };
 
+#define WINDOW_INLINE 3
+
 struct window {
-	int32_t *t;
+	int32_t *t; /* `small` until more than WINDOW_INLINE are needed */
 	uint32_t cap, n, head;
+	int32_t small[WINDOW_INLINE]; /* most windows stay this small: no allocation, no cache miss */
 };
+
+static void window_free(struct window *w);
 
 struct ip_state {
 	unsigned char addr[16];
@@ -160,7 +165,7 @@ void weblog_detect_free(struct weblog_detect *d)
 		return;
 	for (uint32_t i = 0; d->pool && i < d->used; i++)
 		for (int w = 0; w < W_COUNT; w++)
-			free(d->pool[i].w[w].t);
+			window_free(&d->pool[i].w[w]);
 	for (size_t i = 0; i < d->n_f; i++)
 		for (int s = 0; s < d->f[i].n_samples; s++)
 			free(d->f[i].sample[s]);
@@ -240,7 +245,7 @@ static int32_t state_evict(struct weblog_detect *d)
 	*link = s->hash_next;
 	lru_unlink(d, i);
 	for (int w = 0; w < W_COUNT; w++)
-		free(s->w[w].t);
+		window_free(&s->w[w]);
 	d->stats.evicted++;
 	return i;
 }
@@ -285,6 +290,14 @@ static struct ip_state *state_get(struct weblog_detect *d, const unsigned char *
 	return s;
 }
 
+/* Releases a window's storage and empties it. */
+static void window_free(struct window *w)
+{
+	if (w->t != w->small)
+		free(w->t);
+	memset(w, 0, sizeof *w);
+}
+
 /* Adds t to the window; returns the number of requests now inside it, or -1 when
  * out of memory. */
 static int window_push(struct window *w, int32_t t, int limit, int span)
@@ -299,8 +312,12 @@ static int window_push(struct window *w, int32_t t, int limit, int span)
 			w->head = 0;
 		w->n--;
 	}
-	if (w->n == w->cap) {
-		uint32_t cap = w->cap ? w->cap * 2 : 4;
+	if (w->n == w->cap && w->cap == 0) {
+		w->t = w->small;
+		w->cap = (uint32_t)limit < WINDOW_INLINE ? (uint32_t)limit : WINDOW_INLINE;
+		w->head = 0;
+	} else if (w->n == w->cap) {
+		uint32_t cap = w->cap * 2 > 4 ? w->cap * 2 : 4;
 		if (cap > (uint32_t)limit)
 			cap = (uint32_t)limit;
 		int32_t *nt = malloc(cap * sizeof *nt);
@@ -308,7 +325,8 @@ static int window_push(struct window *w, int32_t t, int limit, int span)
 			return -1;
 		for (uint32_t k = 0; k < w->n; k++)
 			nt[k] = w->t[(w->head + k) % w->cap];
-		free(w->t);
+		if (w->t != w->small)
+			free(w->t);
 		w->t = nt;
 		w->cap = cap;
 		w->head = 0;
@@ -387,8 +405,7 @@ static int rule_hit(struct weblog_detect *d, struct ip_state *s, int w, enum web
 		if (!f)
 			return 0;
 		f->count = (uint64_t)n - 1;
-		free(s->w[w].t); /* the finding counts from now on */
-		memset(&s->w[w], 0, sizeof s->w[w]);
+		window_free(&s->w[w]); /* the finding counts from now on */
 	}
 	f->count++;
 	f->last = d->base + t;

@@ -27,8 +27,28 @@ struct weblog_sigs {
 	hs_database_t *db_hdr;
 };
 
+/* The user agent and referer of a site's requests repeat (a browser sends the
+ * same ones all visit long): the header hits of the last texts seen are kept,
+ * direct-mapped by hash, and a repeated text skips its decode and scan. The
+ * answer is the same as scanning; only texts up to MEMO_TEXT bytes with at most
+ * MEMO_HITS hits are kept. */
+#define MEMO_SLOTS 1024
+#define MEMO_TEXT 256
+#define MEMO_HITS 6
+
+struct memo {
+	uint64_t hash;
+	uint16_t len;
+	uint8_t n_hits;
+	bool used;
+	uint16_t hit[MEMO_HITS]; /* signature numbers */
+	char text[MEMO_TEXT];
+};
+
 struct weblog_sigs_scratch {
 	hs_scratch_t *hs;
+	const struct weblog_sigs *owner;
+	struct memo *memo; /* MEMO_SLOTS */
 	char dec1[WEBLOG_LINE_MAX + 1];
 	char dec2[WEBLOG_LINE_MAX + 1];
 	char hdr[WEBLOG_LINE_MAX + 2];
@@ -372,6 +392,12 @@ int weblog_sigs_scratch_new(const struct weblog_sigs *s, struct weblog_sigs_scra
 	struct weblog_sigs_scratch *sc = calloc(1, sizeof *sc);
 	if (!sc)
 		return WEBLOG_SIGS_ENOMEM;
+	sc->owner = s;
+	sc->memo = calloc(MEMO_SLOTS, sizeof *sc->memo);
+	if (!sc->memo) {
+		free(sc);
+		return WEBLOG_SIGS_ENOMEM;
+	}
 	if ((s->db_uri && hs_alloc_scratch(s->db_uri, &sc->hs) != HS_SUCCESS) ||
 	    (s->db_hdr && hs_alloc_scratch(s->db_hdr, &sc->hs) != HS_SUCCESS)) {
 		weblog_sigs_scratch_free(sc);
@@ -386,28 +412,8 @@ void weblog_sigs_scratch_free(struct weblog_sigs_scratch *sc)
 	if (!sc)
 		return;
 	hs_free_scratch(sc->hs);
+	free(sc->memo);
 	free(sc);
-}
-
-struct match_ctx {
-	const struct weblog_sigs *s;
-	struct weblog_sig_hits *hits;
-};
-
-static int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
-		    void *arg)
-{
-	(void)from;
-	(void)to;
-	(void)flags;
-	struct match_ctx *m = arg;
-	const struct weblog_sig *sig = &m->s->sig[id];
-	for (int i = 0; i < m->hits->n; i++)
-		if (m->hits->sig[i] == sig)
-			return 0;
-	if (m->hits->n < WEBLOG_HITS_MAX)
-		m->hits->sig[m->hits->n++] = sig;
-	return 0;
 }
 
 /* True when decoding would change `in` (a %, + or backslash is present). */
@@ -419,11 +425,99 @@ static bool needs_decode(const char *in, size_t n)
 	return false;
 }
 
+struct match_ctx {
+	const struct weblog_sigs *s;
+	const struct weblog_sig **sig;
+	int *n;
+	int cap;
+};
+
+/* Appends `sig` unless already there or the list is full. */
+static void hit_add(const struct weblog_sig **list, int *n, int cap, const struct weblog_sig *sig)
+{
+	for (int i = 0; i < *n; i++)
+		if (list[i] == sig)
+			return;
+	if (*n < cap)
+		list[(*n)++] = sig;
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+		    void *arg)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+	struct match_ctx *m = arg;
+	hit_add(m->sig, m->n, m->cap, &m->s->sig[id]);
+	return 0;
+}
+
+static uint64_t memo_hash(const char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 29;
+	}
+	uint64_t w = 0;
+	memcpy(&w, p + i, n - i);
+	h = (h ^ w) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+/* Scans the header text `raw` (n bytes, user agent \n referer) into `hits`,
+ * through the memo. 0 or WEBLOG_SIGS_ECOMPILE. */
+static int match_headers(const struct weblog_sigs *s, struct weblog_sigs_scratch *sc, const char *raw, size_t n,
+			 struct weblog_sig_hits *hits)
+{
+	struct memo *mo = NULL;
+	uint64_t h = 0;
+	if (sc->owner == s && n <= MEMO_TEXT) {
+		h = memo_hash(raw, n);
+		mo = &sc->memo[h & (MEMO_SLOTS - 1)];
+		if (mo->used && mo->hash == h && mo->len == n && !memcmp(mo->text, raw, n)) {
+			for (int i = 0; i < mo->n_hits; i++)
+				hit_add(hits->sig, &hits->n, WEBLOG_HITS_MAX, &s->sig[mo->hit[i]]);
+			return 0;
+		}
+	}
+	/* the header hits on their own first (room for WEBLOG_HITS_MAX new ones
+	 * after any the URI already had), then merged in order: the same list as
+	 * one scan appending to `hits` */
+	const struct weblog_sig *own[2 * WEBLOG_HITS_MAX];
+	int n_own = 0;
+	struct match_ctx m = {s, own, &n_own, 2 * WEBLOG_HITS_MAX};
+	const char *text = raw;
+	size_t len = n;
+	if (needs_decode(raw, n)) {
+		len = weblog_url_decode(raw, n, sc->hdr);
+		text = sc->hdr;
+	}
+	if (hs_scan(s->db_hdr, text, (unsigned)len, 0, sc->hs, on_match, &m) != HS_SUCCESS)
+		return WEBLOG_SIGS_ECOMPILE;
+	for (int i = 0; i < n_own; i++)
+		hit_add(hits->sig, &hits->n, WEBLOG_HITS_MAX, own[i]);
+	if (mo && n_own <= MEMO_HITS) {
+		mo->used = true;
+		mo->hash = h;
+		mo->len = (uint16_t)n;
+		mo->n_hits = (uint8_t)n_own;
+		for (int i = 0; i < n_own; i++)
+			mo->hit[i] = (uint16_t)(own[i] - s->sig);
+		memcpy(mo->text, raw, n);
+	}
+	return 0;
+}
+
 int weblog_sigs_match(const struct weblog_sigs *s, struct weblog_sigs_scratch *sc,
 		      const struct weblog_entry *e, struct weblog_sig_hits *hits)
 {
-	struct match_ctx m = {s, hits};
 	hits->n = 0;
+	struct match_ctx m = {s, hits->sig, &hits->n, WEBLOG_HITS_MAX};
 	size_t n = strlen(e->uri);
 	if (n > WEBLOG_LINE_MAX)
 		n = WEBLOG_LINE_MAX;
@@ -444,13 +538,7 @@ int weblog_sigs_match(const struct weblog_sigs *s, struct weblog_sigs_scratch *s
 		memcpy(sc->dec1, e->user_agent, ua);
 		sc->dec1[ua] = '\n';
 		memcpy(sc->dec1 + ua + 1, e->referer, ref);
-		const char *hdr = sc->dec1;
-		n = ua + 1 + ref;
-		if (needs_decode(hdr, n)) {
-			n = weblog_url_decode(sc->dec1, n, sc->hdr);
-			hdr = sc->hdr;
-		}
-		if (hs_scan(s->db_hdr, hdr, (unsigned)n, 0, sc->hs, on_match, &m) != HS_SUCCESS)
+		if (match_headers(s, sc, sc->dec1, ua + 1 + ref, hits))
 			return WEBLOG_SIGS_ECOMPILE;
 	}
 	return 0;
