@@ -59,7 +59,7 @@ struct worker {
 struct weblog_scan {
 	struct weblog_detect *d;
 	size_t block;
-	int n_workers; /* threads; 0 when the calling thread parses (threads = 1) */
+	int n_workers; /* threads besides the calling one (which parses too) */
 	struct worker *w;
 	int n_slots;
 	struct slot *slot;
@@ -212,7 +212,9 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Feeds the oldest outstanding slot, waiting for its worker when `wait`. Returns
+/* Feeds the oldest outstanding slot, waiting for it when `wait`; while it
+ * waits, the calling thread parses blocks no worker has taken yet (on a busy
+ * machine a worker may not run for a while; the caller never sits idle). Returns
  * 1 when one was fed, 0 when none was ready, or a negative error. */
 static int consume_one(struct weblog_scan *sc, bool wait)
 {
@@ -220,8 +222,21 @@ static int consume_one(struct weblog_scan *sc, bool wait)
 		return 0;
 	struct slot *s = &sc->slot[sc->consumed % (uint64_t)sc->n_slots];
 	pthread_mutex_lock(&sc->mu);
-	while (s->state != SLOT_DONE && wait)
-		pthread_cond_wait(&sc->done_cv, &sc->mu);
+	while (s->state != SLOT_DONE && wait) {
+		struct slot *todo = s->state == SLOT_FILLED ? s : NULL;
+		for (int i = 0; i < sc->n_slots && !todo; i++)
+			if (sc->slot[i].state == SLOT_FILLED && (!todo || sc->slot[i].seq < todo->seq))
+				todo = &sc->slot[i];
+		if (!todo) {
+			pthread_cond_wait(&sc->done_cv, &sc->mu);
+			continue;
+		}
+		todo->state = SLOT_WORKING;
+		pthread_mutex_unlock(&sc->mu);
+		block_parse(&sc->w[sc->n_workers], todo);
+		pthread_mutex_lock(&sc->mu);
+		todo->state = SLOT_DONE;
+	}
 	bool ready = s->state == SLOT_DONE;
 	pthread_mutex_unlock(&sc->mu);
 	if (!ready)
@@ -391,9 +406,10 @@ int weblog_scan_new(const struct weblog_scan_opts *opts, struct weblog_detect *d
 	}
 	if (threads > WEBLOG_SCAN_THREADS_MAX)
 		threads = WEBLOG_SCAN_THREADS_MAX;
-	sc->n_workers = threads > 1 ? threads : 0;
-	int n_w = sc->n_workers ? sc->n_workers : 1;
-	sc->n_slots = sc->n_workers ? 2 * sc->n_workers + 2 : 1;
+	/* the calling thread is one of the parsing threads (w[n_workers]) */
+	sc->n_workers = threads - 1;
+	int n_w = sc->n_workers + 1;
+	sc->n_slots = sc->n_workers ? 2 * threads + 2 : 1;
 	sc->w = calloc((size_t)n_w, sizeof *sc->w);
 	sc->slot = calloc((size_t)sc->n_slots, sizeof *sc->slot);
 	sc->carry = malloc(WEBLOG_LINE_MAX + 1);
@@ -436,7 +452,7 @@ void weblog_scan_free(struct weblog_scan *sc)
 	sc->stop = true;
 	pthread_cond_broadcast(&sc->work_cv);
 	pthread_mutex_unlock(&sc->mu);
-	int n_w = sc->n_workers ? sc->n_workers : 1;
+	int n_w = sc->n_workers + 1;
 	for (int i = 0; sc->w && i < n_w; i++) {
 		if (sc->w[i].started)
 			pthread_join(sc->w[i].th, NULL);
