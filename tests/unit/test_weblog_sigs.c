@@ -69,6 +69,11 @@ static void test_sqli(void **state)
 	HIT(WEBLOG_CAT_SQLI, "/a?id=1 and 1=1");
 	HIT(WEBLOG_CAT_SQLI, "/a?u=admin'--");
 	HIT(WEBLOG_CAT_SQLI, "/a?id=(select table_name from information_schema.tables)");
+	/* numeric stacked statements (no quote to close) */
+	HIT(WEBLOG_CAT_SQLI, "/van-ban?id=1;%20DROP%20TABLE%20users--");
+	HIT(WEBLOG_CAT_SQLI, "/van-ban?id=7;update users set role=1");
+	HIT(WEBLOG_CAT_SQLI, "/tin-tuc?id=1/**/UNION/**/SELECT/**/1,2,3");
+	HIT(WEBLOG_CAT_SQLI, "/hoi-dap?id=1%20ORDER%20BY%203--");
 }
 
 static void test_xss(void **state)
@@ -153,6 +158,12 @@ static void test_benign(void **state)
 		"/api/thong-ke?nam=2024&quy=3", "/co-quan/so-tu-phap/lien-he", "/hoi-dap?page=2&sort=-ngay",
 		"/danh-gia-hai-long?ho-so=000.00.12.H15-241010-0001", "/login?next=%2Ftra-cuu-ho-so",
 		"/tin-tuc/thong-bao-nghi-le-30-4-va-1-5", "/linh-vuc/dat-dai?xa=phuoc-tan&huyen=bien-hoa",
+		/* what people type: quotes, dashes, signs, shell-looking words */
+		"/tim-kiem?q=ho+so+%27dat+dai%27+or+%27nha+o%27", "/tim-kiem?q=mau+so+01+or+02",
+		"/tim-kiem?q=luong+co+so+1.800.000+%2B+phu+cap", "/tim-kiem?q=ho+so+dat+dai+--+huong+dan",
+		"/tim-kiem?q=nguyen+van+a+%26+tran+thi+b", "/tim-kiem?q=o%27neil+visa", "/tim-kiem?q=ket+qua+%3C%3D+5+ngay",
+		"/tim-kiem?q=sleep+clinic+dong+nai", "/tim-kiem?q=echo+cardiogram", "/tim-kiem?q=cat+tuong+-+bien+hoa",
+		"/tim-kiem?q=phong+1%3B+update+ho+so", "/tim-kiem?q=select+1+in+3+options",
 	};
 	for (size_t i = 0; i < sizeof benign / sizeof benign[0]; i++) {
 		unsigned h = hits_of(benign[i], NULL);
