@@ -170,7 +170,8 @@ static int block_feed(struct weblog_scan *sc, struct slot *s)
 		if (r->kind == REC_REQ) {
 			struct weblog_sig_hits hits;
 			hits.n = r->n_hits;
-			memcpy(hits.sig, s->hit + r->hit_at, (size_t)r->n_hits * sizeof *hits.sig);
+			if (r->n_hits)
+				memcpy(hits.sig, s->hit + r->hit_at, (size_t)r->n_hits * sizeof *hits.sig);
 			(void)weblog_detect_feed_req(sc->d, &r->req, &hits, s->buf + r->off, r->len);
 		} else if (r->kind == REC_MALFORMED || r->kind == REC_TOO_LONG) {
 			malformed_note(sc, s->name, sc->lineno + r->lineno, r->kind == REC_TOO_LONG);

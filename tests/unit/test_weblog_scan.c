@@ -54,6 +54,8 @@ static void buf_str(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	char line[1024];
