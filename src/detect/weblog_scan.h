@@ -1,7 +1,7 @@
 /*
  * Offline scanning of whole access logs, fast: the input (plain or gzip through
- * zlib, a file or a pipe) is read in large blocks cut at line ends; worker
- * threads parse the lines of a block and match its signatures (the stateless
+ * zlib, a file or a pipe) is read in large blocks cut at line ends; threads-1
+ * workers and the calling thread parse the lines of a block and match its signatures (the stateless
  * work, weblog_detect_prepare, each with its own parser and Hyperscan scratch);
  * the calling thread feeds the prepared requests to the detector in log order
  * (weblog_detect_feed_req). The findings are therefore exactly those of feeding
