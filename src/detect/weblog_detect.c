@@ -26,10 +26,15 @@
 
 enum { W_404, W_PROBE, W_LOGIN, W_RATE, W_COUNT };
 
+#define WINDOW_INLINE 3
+
 struct window {
-	int32_t *t;
+	int32_t *t; /* `small` until more than WINDOW_INLINE are needed */
 	uint32_t cap, n, head;
+	int32_t small[WINDOW_INLINE]; /* most windows stay this small: no allocation, no cache miss */
 };
+
+static void window_free(struct window *w);
 
 struct ip_state {
 	unsigned char addr[16];
@@ -137,9 +142,9 @@ int weblog_detect_new(const struct config *cfg, const struct weblog_sigs *sigs, 
 	d->window[W_RATE] = cfg->weblog.rate_window_seconds;
 	rc = WEBLOG_DETECT_ENOMEM;
 	d->cap = (uint32_t)cfg->weblog.max_ips;
-	d->n_buckets = 1;
-	while (d->n_buckets < d->cap * 2u)
-		d->n_buckets <<= 1;
+	/* the bucket array grows with the addresses seen (state_get), so a small
+	 * log's table stays in cache */
+	d->n_buckets = 1024;
 	d->pool = calloc(d->cap, sizeof *d->pool);
 	d->bucket = malloc(d->n_buckets * sizeof *d->bucket);
 	if (!d->pool || !d->bucket || weblog_sigs_scratch_new(sigs, &d->scratch))
@@ -160,7 +165,7 @@ void weblog_detect_free(struct weblog_detect *d)
 		return;
 	for (uint32_t i = 0; d->pool && i < d->used; i++)
 		for (int w = 0; w < W_COUNT; w++)
-			free(d->pool[i].w[w].t);
+			window_free(&d->pool[i].w[w]);
 	for (size_t i = 0; i < d->n_f; i++)
 		for (int s = 0; s < d->f[i].n_samples; s++)
 			free(d->f[i].sample[s]);
@@ -173,10 +178,35 @@ void weblog_detect_free(struct weblog_detect *d)
 
 static uint32_t addr_hash(const unsigned char *a)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a[i]) * 1099511628211ull;
-	return (uint32_t)(h ^ (h >> 32));
+	uint64_t x, y;
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	/* two multiply-xorshift rounds (a murmur-style finaliser) over both halves */
+	uint64_t h = (x ^ (y * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+/* Doubles the bucket array once the table is half full (up to twice max_ips
+ * buckets); 0, or -1 when out of memory (the table keeps working, with longer
+ * chains). */
+static int buckets_grow(struct weblog_detect *d)
+{
+	uint32_t n = d->n_buckets * 2;
+	int32_t *nb = malloc(n * sizeof *nb);
+	if (!nb)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		nb[i] = NO_INDEX;
+	for (uint32_t i = 0; i < d->used; i++) {
+		uint32_t b = addr_hash(d->pool[i].addr) & (n - 1);
+		d->pool[i].hash_next = nb[b];
+		nb[b] = (int32_t)i;
+	}
+	free(d->bucket);
+	d->bucket = nb;
+	d->n_buckets = n;
+	return 0;
 }
 
 static void lru_unlink(struct weblog_detect *d, int32_t i)
@@ -215,7 +245,7 @@ static int32_t state_evict(struct weblog_detect *d)
 	*link = s->hash_next;
 	lru_unlink(d, i);
 	for (int w = 0; w < W_COUNT; w++)
-		free(s->w[w].t);
+		window_free(&s->w[w]);
 	d->stats.evicted++;
 	return i;
 }
@@ -244,6 +274,9 @@ static struct ip_state *state_get(struct weblog_detect *d, const unsigned char *
 			return &d->pool[i];
 		}
 	}
+	if (d->used < d->cap && d->used * 2 >= d->n_buckets && d->n_buckets < d->cap * 2u &&
+	    buckets_grow(d) == 0)
+		b = addr_hash(a) & (d->n_buckets - 1);
 	int32_t i = d->used < d->cap ? (int32_t)d->used++ : state_evict(d);
 	struct ip_state *s = &d->pool[i];
 	memset(s, 0, sizeof *s);
@@ -257,20 +290,34 @@ static struct ip_state *state_get(struct weblog_detect *d, const unsigned char *
 	return s;
 }
 
+/* Releases a window's storage and empties it. */
+static void window_free(struct window *w)
+{
+	if (w->t != w->small)
+		free(w->t);
+	memset(w, 0, sizeof *w);
+}
+
 /* Adds t to the window; returns the number of requests now inside it, or -1 when
  * out of memory. */
 static int window_push(struct window *w, int32_t t, int limit, int span)
 {
 	while (w->n && (int64_t)t - w->t[w->head] >= span) {
-		w->head = (w->head + 1) % w->cap;
+		if (++w->head == w->cap)
+			w->head = 0;
 		w->n--;
 	}
 	if (w->n == (uint32_t)limit) {
-		w->head = (w->head + 1) % w->cap;
+		if (++w->head == w->cap)
+			w->head = 0;
 		w->n--;
 	}
-	if (w->n == w->cap) {
-		uint32_t cap = w->cap ? w->cap * 2 : 4;
+	if (w->n == w->cap && w->cap == 0) {
+		w->t = w->small;
+		w->cap = (uint32_t)limit < WINDOW_INLINE ? (uint32_t)limit : WINDOW_INLINE;
+		w->head = 0;
+	} else if (w->n == w->cap) {
+		uint32_t cap = w->cap * 2 > 4 ? w->cap * 2 : 4;
 		if (cap > (uint32_t)limit)
 			cap = (uint32_t)limit;
 		int32_t *nt = malloc(cap * sizeof *nt);
@@ -278,12 +325,14 @@ static int window_push(struct window *w, int32_t t, int limit, int span)
 			return -1;
 		for (uint32_t k = 0; k < w->n; k++)
 			nt[k] = w->t[(w->head + k) % w->cap];
-		free(w->t);
+		if (w->t != w->small)
+			free(w->t);
 		w->t = nt;
 		w->cap = cap;
 		w->head = 0;
 	}
-	w->t[(w->head + w->n) % w->cap] = t;
+	uint32_t at = w->head + w->n;
+	w->t[at >= w->cap ? at - w->cap : at] = t;
 	w->n++;
 	return (int)w->n;
 }
@@ -312,7 +361,7 @@ static void sample_add(struct weblog_finding *f, const char *line, size_t len)
 }
 
 static struct weblog_finding *finding_open(struct weblog_detect *d, struct ip_state *s, enum weblog_rule rule,
-					   const char *category, int64_t first, const struct weblog_entry *e)
+					   const char *category, int64_t first, const struct weblog_req *e)
 {
 	if (d->n_f == WEBLOG_FINDINGS_MAX) {
 		d->stats.findings_dropped++;
@@ -343,7 +392,7 @@ static struct weblog_finding *finding_open(struct weblog_detect *d, struct ip_st
 
 /* One matching request for a windowed rule. */
 static int rule_hit(struct weblog_detect *d, struct ip_state *s, int w, enum weblog_rule rule,
-		    const char *category, const struct weblog_entry *e, int32_t t, const char *line, size_t len)
+		    const char *category, const struct weblog_req *e, int32_t t, const char *line, size_t len)
 {
 	struct weblog_finding *f = finding_find(d, s, rule, category);
 	if (!f) {
@@ -356,8 +405,7 @@ static int rule_hit(struct weblog_detect *d, struct ip_state *s, int w, enum web
 		if (!f)
 			return 0;
 		f->count = (uint64_t)n - 1;
-		free(s->w[w].t); /* the finding counts from now on */
-		memset(&s->w[w], 0, sizeof s->w[w]);
+		window_free(&s->w[w]); /* the finding counts from now on */
 	}
 	f->count++;
 	f->last = d->base + t;
@@ -376,48 +424,63 @@ static bool is_login_path(const struct weblog_detect *d, const char *uri)
 	return false;
 }
 
-int weblog_detect_feed(struct weblog_detect *d, const struct weblog_entry *e, const char *line, size_t len)
+int weblog_detect_prepare(const struct weblog_detect *d, struct weblog_sigs_scratch *sc,
+			  const struct weblog_entry *e, struct weblog_req *r, struct weblog_sig_hits *hits)
 {
-	unsigned char a[16] = {0};
-	struct in_addr v4;
-	if (inet_pton(AF_INET, e->ip, &v4) == 1) {
-		a[10] = a[11] = 0xff;
-		memcpy(a + 12, &v4, 4);
-	} else if (inet_pton(AF_INET6, e->ip, a) != 1) {
-		return 0; /* the parser validated it; nothing to key on */
+	if (e->has_addr) {
+		memcpy(r->addr, e->addr, 16);
+	} else {
+		struct in_addr v4;
+		memset(r->addr, 0, 16);
+		if (inet_pton(AF_INET, e->ip, &v4) == 1) {
+			r->addr[10] = r->addr[11] = 0xff;
+			memcpy(r->addr + 12, &v4, 4);
+		} else if (inet_pton(AF_INET6, e->ip, r->addr) != 1) {
+			return 1; /* the parser validated it; nothing to key on */
+		}
 	}
+	size_t iplen = strnlen(e->ip, sizeof r->ip - 1);
+	memcpy(r->ip, e->ip, iplen);
+	r->ip[iplen] = '\0';
+	r->time = e->time;
+	r->status = e->status > 0 && e->status < 1000 ? e->status : 0;
+	r->login = is_login_path(d, e->uri);
+	r->login_fail = r->login && !strcmp(e->method, "POST") && r->status && d->login_status[r->status];
+	if (weblog_sigs_match(d->sigs, sc, e, hits))
+		return WEBLOG_DETECT_EMATCH;
+	return 0;
+}
+
+int weblog_detect_feed_req(struct weblog_detect *d, const struct weblog_req *r,
+			   const struct weblog_sig_hits *hits, const char *line, size_t len)
+{
 	if (!d->have_base) {
-		d->base = e->time;
+		d->base = r->time;
 		d->have_base = true;
 	}
 	d->stats.requests++;
-	struct ip_state *s = state_get(d, a);
-	int64_t rel = e->time - d->base;
+	struct ip_state *s = state_get(d, r->addr);
+	int64_t rel = r->time - d->base;
 	int32_t t = rel > INT32_MAX ? INT32_MAX : rel < INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)rel;
 	if (t < s->latest)
 		t = s->latest; /* an address's clock never runs backwards */
 	s->latest = t;
-	int rc = rule_hit(d, s, W_RATE, WEBLOG_RULE_RATE, "", e, t, line, len);
-	if (!rc && e->status > 0 && e->status < 1000 && d->scan_status[e->status])
-		rc = rule_hit(d, s, W_404, WEBLOG_RULE_SCAN_404, "", e, t, line, len);
-	bool login = is_login_path(d, e->uri);
-	if (!rc && login && !strcmp(e->method, "POST") && e->status > 0 && e->status < 1000 &&
-	    d->login_status[e->status])
-		rc = rule_hit(d, s, W_LOGIN, WEBLOG_RULE_BRUTE, "", e, t, line, len);
+	int rc = rule_hit(d, s, W_RATE, WEBLOG_RULE_RATE, "", r, t, line, len);
+	if (!rc && r->status && d->scan_status[r->status])
+		rc = rule_hit(d, s, W_404, WEBLOG_RULE_SCAN_404, "", r, t, line, len);
+	if (!rc && r->login_fail)
+		rc = rule_hit(d, s, W_LOGIN, WEBLOG_RULE_BRUTE, "", r, t, line, len);
 	if (rc)
 		return rc;
-	struct weblog_sig_hits hits;
-	if (weblog_sigs_match(d->sigs, d->scratch, e, &hits))
-		return WEBLOG_DETECT_EMATCH;
 	bool probe_done = false, tool_done = false;
-	for (int i = 0; i < hits.n && !rc; i++) {
-		const struct weblog_sig *sig = hits.sig[i];
+	for (int i = 0; i < hits->n && !rc; i++) {
+		const struct weblog_sig *sig = hits->sig[i];
 		if (sig->category == WEBLOG_CAT_PROBE) {
-			if (login || probe_done)
+			if (r->login || probe_done)
 				continue;
 			probe_done = true;
 			struct weblog_finding *pf = finding_find(d, s, WEBLOG_RULE_SCAN_PROBE, "");
-			rc = rule_hit(d, s, W_PROBE, WEBLOG_RULE_SCAN_PROBE, pf ? pf->category : sig->kind, e, t,
+			rc = rule_hit(d, s, W_PROBE, WEBLOG_RULE_SCAN_PROBE, pf ? pf->category : sig->kind, r, t,
 				      line, len);
 		} else if (sig->category == WEBLOG_CAT_SCANNER) {
 			if (tool_done)
@@ -425,7 +488,7 @@ int weblog_detect_feed(struct weblog_detect *d, const struct weblog_entry *e, co
 			tool_done = true;
 			struct weblog_finding *f = finding_find(d, s, WEBLOG_RULE_SCAN_TOOL, "");
 			if (!f)
-				f = finding_open(d, s, WEBLOG_RULE_SCAN_TOOL, sig->id, e->time, e);
+				f = finding_open(d, s, WEBLOG_RULE_SCAN_TOOL, sig->id, r->time, r);
 			if (f) {
 				f->count++;
 				f->last = d->base + t;
@@ -437,12 +500,12 @@ int weblog_detect_feed(struct weblog_detect *d, const struct weblog_entry *e, co
 			const char *cat = weblog_category_name(sig->category);
 			bool seen = false;
 			for (int j = 0; j < i; j++)
-				seen |= hits.sig[j]->category == sig->category;
+				seen |= hits->sig[j]->category == sig->category;
 			if (seen)
 				continue;
 			struct weblog_finding *f = finding_find(d, s, WEBLOG_RULE_INJECTION, cat);
 			if (!f)
-				f = finding_open(d, s, WEBLOG_RULE_INJECTION, cat, d->base + t, e);
+				f = finding_open(d, s, WEBLOG_RULE_INJECTION, cat, d->base + t, r);
 			if (f) {
 				f->count++;
 				f->last = d->base + t;
@@ -451,6 +514,16 @@ int weblog_detect_feed(struct weblog_detect *d, const struct weblog_entry *e, co
 		}
 	}
 	return rc;
+}
+
+int weblog_detect_feed(struct weblog_detect *d, const struct weblog_entry *e, const char *line, size_t len)
+{
+	struct weblog_req r;
+	struct weblog_sig_hits hits;
+	int rc = weblog_detect_prepare(d, d->scratch, e, &r, &hits);
+	if (rc)
+		return rc > 0 ? 0 : rc;
+	return weblog_detect_feed_req(d, &r, &hits, line, len);
 }
 
 static int finding_key_cmp(const void *pa, const void *pb)

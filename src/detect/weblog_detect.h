@@ -62,6 +62,19 @@ struct weblog_detect_stats {
 
 struct weblog_detect;
 
+/* One request reduced to what the rules need, made by weblog_detect_prepare
+ * (stateless, any thread) and consumed by weblog_detect_feed_req (stateful, in
+ * log order): the parse and signature work can run on several threads while one
+ * thread keeps the per-address windows. */
+struct weblog_req {
+	unsigned char addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+	int64_t time;           /* UTC unix seconds, log time */
+	int status;
+	bool login;             /* a request to a login path */
+	bool login_fail;        /* a POST to a login path answered with a failure status */
+	char ip[48];            /* the address as written in the log */
+};
+
 /* A detector with the [weblog] thresholds, login paths, statuses and allowlist of
  * `cfg`, matching with `sigs` (which must outlive it). Returns 0 and a new detector
  * (free with weblog_detect_free), or WEBLOG_DETECT_ECONFIG with the reason in `why`. */
@@ -73,6 +86,20 @@ void weblog_detect_free(struct weblog_detect *d);
 /* Feeds one parsed request; `line`/`len` is the original line, kept as a sample
  * when it is part of a finding. 0 or a negative error. */
 int weblog_detect_feed(struct weblog_detect *d, const struct weblog_entry *e, const char *line, size_t len);
+
+/* The stateless half of weblog_detect_feed: reduces `e` to `r` and matches the
+ * signatures into `hits` with the caller's scratch (one per thread; see
+ * weblog_sigs_scratch_new). Only reads `d`, so any number of threads may call it
+ * at once. Returns 0, 1 when the entry has no usable address (nothing to feed),
+ * or WEBLOG_DETECT_EMATCH. */
+int weblog_detect_prepare(const struct weblog_detect *d, struct weblog_sigs_scratch *sc,
+			  const struct weblog_entry *e, struct weblog_req *r, struct weblog_sig_hits *hits);
+
+/* The stateful half: feeds one prepared request, in log order. `line`/`len` is
+ * the original line (kept as a sample). Feeding prepare's output for each entry
+ * gives exactly the findings weblog_detect_feed gives. 0 or a negative error. */
+int weblog_detect_feed_req(struct weblog_detect *d, const struct weblog_req *r,
+			   const struct weblog_sig_hits *hits, const char *line, size_t len);
 
 /* The findings so far, one per (address, rule, category), ordered by first time,
  * then address. Valid until the next feed or free. */

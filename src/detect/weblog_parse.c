@@ -51,6 +51,11 @@ struct weblog_parser {
 	int ok_end;      /* a line may end at any item boundary >= ok_end */
 	bool trailing;   /* text after the last item is allowed */
 	bool has_addr;
+	/* the last $time_local text and its value: consecutive lines mostly share
+	 * their second */
+	char last_time[32];
+	int64_t last_time_value;
+	bool have_last_time;
 	char buf[WEBLOG_LINE_MAX + 64]; /* JSON strings are copied here */
 };
 
@@ -177,13 +182,43 @@ int weblog_time_parse_local(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
-/* Validates an address and keeps it as text; 0 or -1. */
-static int addr_check(const char *s)
+/* Dotted-quad IPv4 as inet_pton takes it (four decimal parts up to 255, no
+ * leading zeros), into the last 4 bytes of `out`; 0 or -1. */
+static int addr_parse4(const char *s, unsigned char *out)
 {
-	unsigned char bin[16];
-	if (strchr(s, ':'))
-		return inet_pton(AF_INET6, s, bin) == 1 ? 0 : -1;
-	return inet_pton(AF_INET, s, bin) == 1 ? 0 : -1;
+	for (int part = 0; part < 4; part++) {
+		if (part && *s++ != '.')
+			return -1;
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned v = (unsigned)(*s++ - '0');
+		for (int k = 0; k < 2 && *s >= '0' && *s <= '9'; k++) {
+			if (v == 0)
+				return -1; /* leading zero */
+			v = v * 10 + (unsigned)(*s++ - '0');
+		}
+		if (v > 255 || (*s >= '0' && *s <= '9'))
+			return -1;
+		out[part] = (unsigned char)v;
+	}
+	return *s ? -1 : 0;
+}
+
+/* Validates an address, keeping the text in e->ip and the binary form (IPv4 as
+ * ::ffff:a.b.c.d) in e->addr; 0 or -1. */
+static int addr_check(const char *s, struct weblog_entry *e)
+{
+	memset(e->addr, 0, sizeof e->addr);
+	if (strchr(s, ':')) {
+		if (inet_pton(AF_INET6, s, e->addr) != 1)
+			return -1;
+	} else {
+		if (addr_parse4(s, e->addr + 12))
+			return -1;
+		e->addr[10] = e->addr[11] = 0xff;
+	}
+	e->has_addr = true;
+	return 0;
 }
 
 /* "GET /x HTTP/1.1" into method, uri, protocol (in place). */
@@ -218,21 +253,43 @@ static void entry_init(struct weblog_entry *e)
 	e->request_time = -1;
 }
 
-/* The end of a variable's value: the next unescaped occurrence of `lit`. */
+/* The end of a variable's value: the next unescaped occurrence of `lit` (one
+ * preceded by an odd run of backslashes since `s` is escaped), found with memchr
+ * on the literal's first byte. */
 static const char *value_end(const char *s, const char *end, const struct fmt_item *lit)
 {
-	for (const char *c = s; c + lit->len <= end; c++) {
-		if (*c == '\\' && c + 1 < end && lit->text[0] != '\\') {
-			c++;
-			continue;
+	const char *c = s;
+	while (c + lit->len <= end) {
+		c = memchr(c, lit->text[0], (size_t)(end - c) - lit->len + 1);
+		if (!c)
+			return NULL;
+		if (!memcmp(c, lit->text, lit->len)) {
+			size_t bs = 0;
+			while (lit->text[0] != '\\' && c - bs > s && c[-(ptrdiff_t)bs - 1] == '\\')
+				bs++;
+			if (bs % 2 == 0)
+				return c;
 		}
-		if (*c == lit->text[0] && !memcmp(c, lit->text, lit->len))
-			return c;
+		c++;
 	}
 	return NULL;
 }
 
-static int set_var(enum fmt_var v, char *val, size_t len, struct weblog_entry *e)
+/* Unsigned decimal of exactly `len` digits (at most 18); -1 otherwise. */
+static long long decimal(const char *s, size_t len)
+{
+	if (len == 0 || len > 18)
+		return -1;
+	long long v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int set_var(struct weblog_parser *p, enum fmt_var v, char *val, size_t len, struct weblog_entry *e)
 {
 	char *endp;
 	switch (v) {
@@ -240,12 +297,21 @@ static int set_var(enum fmt_var v, char *val, size_t len, struct weblog_entry *e
 		return 0;
 	case V_REMOTE_ADDR:
 		e->ip = val;
-		return addr_check(val);
+		return addr_check(val, e);
 	case V_REMOTE_USER:
 		e->user = val;
 		return 0;
 	case V_TIME_LOCAL:
-		return weblog_time_parse_local(val, len, &e->time);
+		if (len == 26 && p->have_last_time && !memcmp(p->last_time, val, 26)) {
+			e->time = p->last_time_value;
+			return 0;
+		}
+		if (weblog_time_parse_local(val, len, &e->time))
+			return -1;
+		memcpy(p->last_time, val, 26);
+		p->last_time_value = e->time;
+		p->have_last_time = true;
+		return 0;
 	case V_TIME_ISO8601:
 		return clock_parse_rfc3339(val, &e->time);
 	case V_REQUEST:
@@ -265,6 +331,9 @@ static int set_var(enum fmt_var v, char *val, size_t len, struct weblog_entry *e
 			e->bytes = 0;
 			return 0;
 		}
+		e->bytes = decimal(val, len);
+		if (e->bytes >= 0)
+			return 0;
 		e->bytes = strtoll(val, &endp, 10);
 		return len && *endp == '\0' && e->bytes >= 0 ? 0 : -1;
 	case V_HTTP_REFERER:
@@ -325,7 +394,7 @@ static int parse_text(struct weblog_parser *p, char *line, size_t len, struct we
 		if (p->items[i].literal)
 			continue;
 		char *v = line + start[i];
-		if (set_var(p->items[i].var, v, vlen[i], e))
+		if (set_var(p, p->items[i].var, v, vlen[i], e))
 			return WEBLOG_EMALFORMED;
 	}
 	return 0;
@@ -366,7 +435,7 @@ static int parse_json(struct weblog_parser *p, const char *line, size_t len, str
 	if (!json_is_object(o))
 		goto out;
 	e->ip = json_str(p, &used, o, k_ip);
-	if (addr_check(e->ip))
+	if (addr_check(e->ip, e))
 		goto out;
 	e->user = json_str(p, &used, o, k_user);
 	e->user_agent = json_str(p, &used, o, k_ua);

@@ -8,6 +8,7 @@
 #ifndef CANHGAC_DETECT_WEBLOG_PARSE_H
 #define CANHGAC_DETECT_WEBLOG_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,11 @@ struct weblog_entry {
 	int status;           /* 0 when absent */
 	long long bytes;      /* -1 when absent */
 	double request_time;  /* seconds; -1 when absent */
+	/* The client address in binary (IPv4 as ::ffff:a.b.c.d), set by the parser so
+	 * the detector need not parse it again; an entry built by hand leaves
+	 * has_addr false and the detector parses `ip`. */
+	unsigned char addr[16];
+	bool has_addr;
 };
 
 struct weblog_parser;

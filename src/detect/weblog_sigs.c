@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/weblog_sigs_cache.h"
 #include "lookup/refdata.h"
 
 #define SIGS_MAX 4096
@@ -26,8 +27,28 @@ struct weblog_sigs {
 	hs_database_t *db_hdr;
 };
 
+/* The user agent and referer of a site's requests repeat (a browser sends the
+ * same ones all visit long): the header hits of the last texts seen are kept,
+ * direct-mapped by hash, and a repeated text skips its decode and scan. The
+ * answer is the same as scanning; only texts up to MEMO_TEXT bytes with at most
+ * MEMO_HITS hits are kept. */
+#define MEMO_SLOTS 1024
+#define MEMO_TEXT 256
+#define MEMO_HITS 6
+
+struct memo {
+	uint64_t hash;
+	uint16_t len;
+	uint8_t n_hits;
+	bool used;
+	uint16_t hit[MEMO_HITS]; /* signature numbers */
+	char text[MEMO_TEXT];
+};
+
 struct weblog_sigs_scratch {
 	hs_scratch_t *hs;
+	const struct weblog_sigs *owner;
+	struct memo *memo; /* MEMO_SLOTS */
 	char dec1[WEBLOG_LINE_MAX + 1];
 	char dec2[WEBLOG_LINE_MAX + 1];
 	char hdr[WEBLOG_LINE_MAX + 2];
@@ -249,8 +270,9 @@ out:
 	return rc;
 }
 
-int weblog_sigs_compile(const char *sig_csv, const char *probe_csv, struct weblog_sigs **out, char *why,
-			size_t why_size)
+/* weblog_sigs_compile, through the compiled-database cache when `use_cache`. */
+static int sigs_build(const char *sig_csv, const char *probe_csv, bool use_cache, struct weblog_sigs **out,
+		      char *why, size_t why_size)
 {
 	struct sig_build b = {0};
 	int rc = WEBLOG_SIGS_ENOMEM;
@@ -268,10 +290,19 @@ int weblog_sigs_compile(const char *sig_csv, const char *probe_csv, struct weblo
 	rc = sigs_read_csv(&b, probe_csv, "probe paths", true, why, why_size);
 	if (rc)
 		goto out;
+	/* the ids of the databases are row numbers of these texts: a cached pair is
+	 * valid for exactly the texts it was compiled from */
+	const char *texts[2] = {sig_csv, probe_csv};
+	unsigned char key[WEBLOG_SIGS_KEY_BYTES];
+	bool cache = use_cache && weblog_sigs_cache_key(texts, 2, key) == 0;
+	if (cache && b.s->n && weblog_sigs_cache_get(key, &b.s->db_uri, &b.s->db_hdr) == 0)
+		goto out;
 	rc = sigs_compile_db(&b, WEBLOG_FIELD_URI, &b.s->db_uri, why, why_size);
 	if (rc)
 		goto out;
 	rc = sigs_compile_db(&b, WEBLOG_FIELD_HEADERS, &b.s->db_hdr, why, why_size);
+	if (!rc && cache)
+		weblog_sigs_cache_put(key, b.s->db_uri, b.s->db_hdr);
 out:
 	for (size_t i = 0; b.s && i < b.s->n; i++)
 		free(b.pattern[i]);
@@ -282,6 +313,12 @@ out:
 	}
 	*out = b.s;
 	return 0;
+}
+
+int weblog_sigs_compile(const char *sig_csv, const char *probe_csv, struct weblog_sigs **out, char *why,
+			size_t why_size)
+{
+	return sigs_build(sig_csv, probe_csv, false, out, why, why_size);
 }
 
 /* Reads a whole file (at most 4 MiB); the caller frees. */
@@ -328,7 +365,7 @@ int weblog_sigs_load(const char *sig_path, const char *probe_path, struct weblog
 		snprintf(why, why_size, "the shipped signature files are missing from this build");
 		goto out;
 	}
-	rc = weblog_sigs_compile(sig_text, probe_text, out, why, why_size);
+	rc = sigs_build(sig_text, probe_text, true, out, why, why_size);
 out:
 	free(own_sig);
 	free(own_probe);
@@ -355,6 +392,12 @@ int weblog_sigs_scratch_new(const struct weblog_sigs *s, struct weblog_sigs_scra
 	struct weblog_sigs_scratch *sc = calloc(1, sizeof *sc);
 	if (!sc)
 		return WEBLOG_SIGS_ENOMEM;
+	sc->owner = s;
+	sc->memo = calloc(MEMO_SLOTS, sizeof *sc->memo);
+	if (!sc->memo) {
+		free(sc);
+		return WEBLOG_SIGS_ENOMEM;
+	}
 	if ((s->db_uri && hs_alloc_scratch(s->db_uri, &sc->hs) != HS_SUCCESS) ||
 	    (s->db_hdr && hs_alloc_scratch(s->db_hdr, &sc->hs) != HS_SUCCESS)) {
 		weblog_sigs_scratch_free(sc);
@@ -369,13 +412,35 @@ void weblog_sigs_scratch_free(struct weblog_sigs_scratch *sc)
 	if (!sc)
 		return;
 	hs_free_scratch(sc->hs);
+	free(sc->memo);
 	free(sc);
+}
+
+/* True when decoding would change `in` (a %, + or backslash is present). */
+static bool needs_decode(const char *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (in[i] == '%' || in[i] == '+' || in[i] == '\\')
+			return true;
+	return false;
 }
 
 struct match_ctx {
 	const struct weblog_sigs *s;
-	struct weblog_sig_hits *hits;
+	const struct weblog_sig **sig;
+	int *n;
+	int cap;
 };
+
+/* Appends `sig` unless already there or the list is full. */
+static void hit_add(const struct weblog_sig **list, int *n, int cap, const struct weblog_sig *sig)
+{
+	for (int i = 0; i < *n; i++)
+		if (list[i] == sig)
+			return;
+	if (*n < cap)
+		list[(*n)++] = sig;
+}
 
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 		    void *arg)
@@ -384,34 +449,96 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	(void)to;
 	(void)flags;
 	struct match_ctx *m = arg;
-	const struct weblog_sig *sig = &m->s->sig[id];
-	for (int i = 0; i < m->hits->n; i++)
-		if (m->hits->sig[i] == sig)
+	hit_add(m->sig, m->n, m->cap, &m->s->sig[id]);
+	return 0;
+}
+
+static uint64_t memo_hash(const char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 29;
+	}
+	uint64_t w = 0;
+	memcpy(&w, p + i, n - i);
+	h = (h ^ w) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+/* Scans the header text `raw` (n bytes, user agent \n referer) into `hits`,
+ * through the memo. 0 or WEBLOG_SIGS_ECOMPILE. */
+static int match_headers(const struct weblog_sigs *s, struct weblog_sigs_scratch *sc, const char *raw, size_t n,
+			 struct weblog_sig_hits *hits)
+{
+	struct memo *mo = NULL;
+	uint64_t h = 0;
+	if (sc->owner == s && n <= MEMO_TEXT) {
+		h = memo_hash(raw, n);
+		mo = &sc->memo[h & (MEMO_SLOTS - 1)];
+		if (mo->used && mo->hash == h && mo->len == n && !memcmp(mo->text, raw, n)) {
+			for (int i = 0; i < mo->n_hits; i++)
+				hit_add(hits->sig, &hits->n, WEBLOG_HITS_MAX, &s->sig[mo->hit[i]]);
 			return 0;
-	if (m->hits->n < WEBLOG_HITS_MAX)
-		m->hits->sig[m->hits->n++] = sig;
+		}
+	}
+	/* the header hits on their own first (room for WEBLOG_HITS_MAX new ones
+	 * after any the URI already had), then merged in order: the same list as
+	 * one scan appending to `hits` */
+	const struct weblog_sig *own[2 * WEBLOG_HITS_MAX];
+	int n_own = 0;
+	struct match_ctx m = {s, own, &n_own, 2 * WEBLOG_HITS_MAX};
+	const char *text = raw;
+	size_t len = n;
+	if (needs_decode(raw, n)) {
+		len = weblog_url_decode(raw, n, sc->hdr);
+		text = sc->hdr;
+	}
+	if (hs_scan(s->db_hdr, text, (unsigned)len, 0, sc->hs, on_match, &m) != HS_SUCCESS)
+		return WEBLOG_SIGS_ECOMPILE;
+	for (int i = 0; i < n_own; i++)
+		hit_add(hits->sig, &hits->n, WEBLOG_HITS_MAX, own[i]);
+	if (mo && n_own <= MEMO_HITS) {
+		mo->used = true;
+		mo->hash = h;
+		mo->len = (uint16_t)n;
+		mo->n_hits = (uint8_t)n_own;
+		for (int i = 0; i < n_own; i++)
+			mo->hit[i] = (uint16_t)(own[i] - s->sig);
+		memcpy(mo->text, raw, n);
+	}
 	return 0;
 }
 
 int weblog_sigs_match(const struct weblog_sigs *s, struct weblog_sigs_scratch *sc,
 		      const struct weblog_entry *e, struct weblog_sig_hits *hits)
 {
-	struct match_ctx m = {s, hits};
 	hits->n = 0;
+	struct match_ctx m = {s, hits->sig, &hits->n, WEBLOG_HITS_MAX};
 	size_t n = strlen(e->uri);
 	if (n > WEBLOG_LINE_MAX)
 		n = WEBLOG_LINE_MAX;
-	n = weblog_url_decode(e->uri, n, sc->dec1);
-	n = weblog_url_decode(sc->dec1, n, sc->dec2);
-	if (s->db_uri && hs_scan(s->db_uri, sc->dec2, (unsigned)n, 0, sc->hs, on_match, &m) != HS_SUCCESS)
+	/* decoding is the identity on text without % + or \: skip the copies */
+	const char *uri = e->uri;
+	if (needs_decode(uri, n)) {
+		n = weblog_url_decode(uri, n, sc->dec1);
+		uri = sc->dec1;
+		if (needs_decode(uri, n)) {
+			n = weblog_url_decode(sc->dec1, n, sc->dec2);
+			uri = sc->dec2;
+		}
+	}
+	if (s->db_uri && hs_scan(s->db_uri, uri, (unsigned)n, 0, sc->hs, on_match, &m) != HS_SUCCESS)
 		return WEBLOG_SIGS_ECOMPILE;
 	size_t ua = strlen(e->user_agent), ref = strlen(e->referer);
 	if (s->db_hdr && ua + ref > 0 && ua + ref + 1 <= WEBLOG_LINE_MAX) {
 		memcpy(sc->dec1, e->user_agent, ua);
 		sc->dec1[ua] = '\n';
 		memcpy(sc->dec1 + ua + 1, e->referer, ref);
-		n = weblog_url_decode(sc->dec1, ua + 1 + ref, sc->hdr);
-		if (hs_scan(s->db_hdr, sc->hdr, (unsigned)n, 0, sc->hs, on_match, &m) != HS_SUCCESS)
+		if (match_headers(s, sc, sc->dec1, ua + 1 + ref, hits))
 			return WEBLOG_SIGS_ECOMPILE;
 	}
 	return 0;

@@ -64,7 +64,9 @@ int weblog_sigs_compile(const char *sig_csv, const char *probe_csv, struct weblo
 			char *why, size_t why_size);
 
 /* Same, from files; NULL or "" takes the shipped data/weblog_signatures.csv or
- * data/weblog_probe_paths.csv. */
+ * data/weblog_probe_paths.csv. The compiled databases are cached per signature
+ * text in the user's cache directory (detect/weblog_sigs_cache.h), so a set is
+ * compiled once, not on every run. */
 int weblog_sigs_load(const char *sig_path, const char *probe_path, struct weblog_sigs **out,
 		     char *why, size_t why_size);
 

@@ -145,6 +145,47 @@ class ScanTest(unittest.TestCase):
             with open(truth) as f:
                 attackers = {ln.split(",")[0] for ln in f}
             self.assertEqual(flagged, attackers)
+            # the same findings on one thread, on four, and from a .gz on stdin
+            one = harness.run(["scan", "--json", "--threads", "1", log], timeout=120)
+            four = harness.run(["scan", "--json", "--threads", "4", log], timeout=120)
+            self.assertEqual(one.stdout, p.stdout)
+            self.assertEqual(four.stdout, p.stdout)
+            with open(log, "rb") as f:
+                gz = gzip.compress(f.read(), 1)
+            z = subprocess.run([harness.binary(), "scan", "--json", "-"], input=gz, capture_output=True, timeout=120)
+            self.assertEqual(z.stdout.decode(), p.stdout)
+
+    def test_threads_option(self):
+        for bad in ("0", "17", "x", ""):
+            self.assertEqual(harness.run(["scan", "--threads", bad, SAMPLE]).returncode, 2, bad)
+        p = harness.run(["scan", "--json", "--threads", "3", SAMPLE])
+        self.assertEqual({(f["rule"], f["ip"]) for f in findings(p.stdout)}, EXPECTED)
+        self.assertIn("sample.log:11", p.stderr)
+
+    def test_signature_cache(self):
+        with harness.tempdir() as tmp:
+            cache = os.path.join(tmp, "cache")
+            env = dict(os.environ, CANHGAC_CACHE_DIR=cache)
+            cmd = [harness.binary(), "scan", "--json", SAMPLE]
+            first = subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+            files = os.listdir(cache)
+            self.assertEqual(len(files), 1)
+            self.assertRegex(files[0], r"^weblog-sigs-[0-9a-f]{64}\.hsdb$")
+            self.assertEqual(os.stat(cache).st_mode & 0o777, 0o700)
+            second = subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+            self.assertEqual(second.stdout, first.stdout)
+            # a damaged file is ignored (compiled again), never trusted
+            path = os.path.join(cache, files[0])
+            with open(path, "r+b") as f:
+                f.seek(200)
+                f.write(b"\xff" * 64)
+            third = subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+            self.assertEqual(third.stdout, first.stdout)
+            # a directory others may write into is not used
+            os.chmod(cache, 0o777)
+            os.unlink(path)
+            subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+            self.assertEqual(os.listdir(cache), [])
 
 
 if __name__ == "__main__":

@@ -234,12 +234,67 @@ static void test_eviction(void **state)
 	weblog_detect_free(d);
 }
 
+/* prepare (any thread) + feed_req (in order) is feed: the same findings. */
+static void test_prepare_then_feed(void **state)
+{
+	(void)state;
+	struct weblog_detect *a = detector(), *b = detector();
+	struct weblog_sigs_scratch *sc = NULL;
+	assert_int_equal(weblog_sigs_scratch_new(sigs, &sc), 0);
+	const char *uris[] = {"/", "/.env", "/a?id=1%20UNION%20SELECT%201", "/dang-nhap", "/x"};
+	for (int i = 0; i < 200; i++) {
+		struct weblog_entry e;
+		memset(&e, 0, sizeof e);
+		char ip[32];
+		snprintf(ip, sizeof ip, "198.51.100.%d", i % 7);
+		e.ip = ip;
+		e.time = T0 + i;
+		e.method = i % 3 ? "GET" : "POST";
+		e.uri = uris[i % 5];
+		e.protocol = e.referer = e.user = "-";
+		e.user_agent = i % 11 ? "Mozilla/5.0" : "sqlmap/1.7";
+		e.status = i % 2 ? 404 : 401;
+		char line[128];
+		snprintf(line, sizeof line, "%s %d", ip, i);
+		assert_int_equal(weblog_detect_feed(a, &e, line, strlen(line)), 0);
+		struct weblog_req r;
+		struct weblog_sig_hits h;
+		assert_int_equal(weblog_detect_prepare(b, sc, &e, &r, &h), 0);
+		assert_int_equal(weblog_detect_feed_req(b, &r, &h, line, strlen(line)), 0);
+	}
+	/* an entry without a usable address is not fed */
+	struct weblog_entry bad;
+	memset(&bad, 0, sizeof bad);
+	bad.ip = "not-an-address";
+	bad.method = bad.uri = bad.protocol = bad.referer = bad.user = bad.user_agent = "";
+	struct weblog_req r;
+	struct weblog_sig_hits h;
+	assert_int_equal(weblog_detect_prepare(b, sc, &bad, &r, &h), 1);
+	assert_int_equal(weblog_detect_feed(a, &bad, "x", 1), 0);
+	size_t na, nb;
+	const struct weblog_finding *fa = weblog_detect_findings(a, &na), *fb = weblog_detect_findings(b, &nb);
+	assert_true(na > 3);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(fa[i].rule, fb[i].rule);
+		assert_string_equal(fa[i].ip, fb[i].ip);
+		assert_string_equal(fa[i].category, fb[i].category);
+		assert_int_equal(fa[i].first, fb[i].first);
+		assert_int_equal(fa[i].last, fb[i].last);
+		assert_int_equal(fa[i].count, fb[i].count);
+		assert_int_equal(fa[i].n_samples, fb[i].n_samples);
+	}
+	weblog_sigs_scratch_free(sc);
+	weblog_detect_free(a);
+	weblog_detect_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_404),      cmocka_unit_test(test_brute_force),
 		cmocka_unit_test(test_rate_and_probe), cmocka_unit_test(test_injection_and_allowlist),
-		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_eviction),      cmocka_unit_test(test_prepare_then_feed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

