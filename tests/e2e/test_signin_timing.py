@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 TRIES = 40
+ROUNDS = 3
 
 
 class SigninTiming(unittest.TestCase):
@@ -39,21 +40,29 @@ class SigninTiming(unittest.TestCase):
                     elapsed = time.perf_counter() - t
                     self.assertEqual((st, body["error"]), (401, "invalid_credentials"))
                     return elapsed, body
-                known, unknown = [], []
                 timed("admin"), timed("khong.ton.tai")  # warm up
-                for i in range(TRIES):
-                    a, body_a = timed("admin")
-                    b, body_b = timed("khong.ton.tai.%d" % i)
-                    self.assertEqual(body_a, body_b)
-                    known.append(a)
-                    unknown.append(b)
-                mk, mu = statistics.median(known), statistics.median(unknown)
-                ratio = mu / mk
-                sys.stderr.write("median known-user failure %.1f ms, unknown user %.1f ms, ratio %.3f\n"
-                                 % (mk * 1000, mu * 1000, ratio))
-                self.assertGreater(mk, 0.005, "hashing seems not to happen at all")
-                self.assertTrue(0.8 <= ratio <= 1.2, "ratio %.3f" % ratio)
-
+                # A machine busy with other work can skew one round of medians
+                # (seen at load 20+ under ASan); a real leak (no hash for an
+                # unknown user) skews every round, so up to three rounds are
+                # measured and one within bounds passes.
+                ratios = []
+                for rnd in range(ROUNDS):
+                    known, unknown = [], []
+                    for i in range(TRIES):
+                        a, body_a = timed("admin")
+                        b, body_b = timed("khong.ton.tai.%d.%d" % (rnd, i))
+                        self.assertEqual(body_a, body_b)
+                        known.append(a)
+                        unknown.append(b)
+                    mk, mu = statistics.median(known), statistics.median(unknown)
+                    ratio = mu / mk
+                    ratios.append(ratio)
+                    sys.stderr.write("round %d: median known-user failure %.1f ms, unknown user %.1f ms, "
+                                     "ratio %.3f\n" % (rnd + 1, mk * 1000, mu * 1000, ratio))
+                    self.assertGreater(mk, 0.005, "hashing seems not to happen at all")
+                    if 0.8 <= ratio <= 1.2:
+                        break
+                self.assertTrue(0.8 <= ratios[-1] <= 1.2, "ratios %s" % ", ".join("%.3f" % r for r in ratios))
 
 if __name__ == "__main__":
     unittest.main()
