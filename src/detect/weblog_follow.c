@@ -46,6 +46,8 @@ struct weblog_follow {
 	struct seen *seen;
 	bool fed;
 	int64_t now;
+	size_t checked_n;   /* findings at the last walk */
+	int64_t checked_at; /* and its time */
 	int64_t malformed_logged_at, feed_err_logged_at;
 	uint64_t malformed_logged;
 	struct weblog_follow_stats st;
@@ -97,6 +99,8 @@ static int detector_new(struct weblog_follow *f, char *why, size_t why_size)
 		return WEBLOG_FOLLOW_ECONFIG;
 	weblog_detect_free(f->det);
 	f->det = d;
+	f->checked_n = 0;
+	f->checked_at = INT64_MIN;
 	memset(f->seen, 0, SEEN_CAP * sizeof *f->seen);
 	return WEBLOG_FOLLOW_OK;
 }
@@ -175,6 +179,13 @@ static void findings_check(struct weblog_follow *f)
 {
 	size_t n = 0;
 	const struct weblog_finding *all = weblog_detect_findings(f->det, &n);
+	/* A busy log wakes the follower hundreds of times a second: walk the
+	 * findings when their number changed, and for repeats once a second. A new
+	 * finding hidden by a merge of two (an evicted address back) waits that second. */
+	if (n == f->checked_n && f->now == f->checked_at)
+		return;
+	f->checked_n = n;
+	f->checked_at = f->now;
 	for (size_t i = 0; i < n; i++) {
 		const struct weblog_finding *x = &all[i];
 		struct seen *s = seen_slot(f->seen, finding_key(x));
