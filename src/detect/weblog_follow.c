@@ -89,6 +89,9 @@ static void on_line(void *arg, const char *path, char *line, size_t len, bool to
 
 static int add_path(const char *item, void *arg)
 {
+	/* config_list_each cuts an item at CONFIG_STR_MAX - 1: that is another path */
+	if (strlen(item) >= CONFIG_STR_MAX - 1)
+		return 1;
 	return weblog_tail_add(arg, item, true) ? 1 : 0;
 }
 
@@ -130,8 +133,10 @@ int weblog_follow_open(const struct config *cfg, int repeat_seconds, weblog_foll
 	if (!f->work || !f->seen || weblog_tail_new(WEBLOG_LINE_MAX, on_line, f, &f->tail))
 		goto nomem;
 	if (config_list_each(cfg->weblog.paths, add_path, f->tail)) {
-		snprintf(why, why_size, "[weblog] paths: at most %d files, each path shorter than %d bytes",
-			 WEBLOG_TAIL_FILES_MAX, 4096);
+		snprintf(why, why_size,
+			 "[weblog] paths: at most %d files, separated by commas, each path shorter than %d bytes "
+			 "and without spaces or commas",
+			 WEBLOG_TAIL_FILES_MAX, CONFIG_STR_MAX - 1);
 		goto fail;
 	}
 	if (weblog_parser_new(WEBLOG_INPUT_TEXT, cfg->weblog.log_format, &f->parser, reason, sizeof reason)) {

@@ -288,6 +288,14 @@ static void test_follow_bad_config(void **state)
 	assert_int_equal(weblog_follow_open(&cfg, 60, sink, NULL, &f, why, sizeof why), WEBLOG_FOLLOW_ECONFIG);
 	assert_non_null(strstr(why, "log_format"));
 	assert_null(f);
+	/* a path longer than a list item is refused, not cut into another path */
+	config_defaults(&cfg);
+	memset(cfg.weblog.paths, 'a', 300);
+	cfg.weblog.paths[0] = '/';
+	cfg.weblog.paths[300] = '\0';
+	assert_int_equal(weblog_follow_open(&cfg, 60, sink, NULL, &f, why, sizeof why), WEBLOG_FOLLOW_ECONFIG);
+	assert_non_null(strstr(why, "[weblog] paths"));
+	assert_null(f);
 }
 
 static void test_alert_names_and_detail(void **state)
