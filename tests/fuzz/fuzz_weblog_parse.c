@@ -2,7 +2,10 @@
  * libFuzzer target: one access-log line through every parser `canhgac scan` and
  * the serve follower use (combined/common, a custom nginx log_format, JSON
  * lines), then each parsed entry through the signatures and rules (URL decoding,
- * Hyperscan, windows), and the bare $time_local reader. The line sits in a
+ * Hyperscan, windows), and the bare $time_local reader. The signatures are the
+ * test subset of tests/fixtures/weblog (the full set takes seconds of CPU to
+ * compile under AddressSanitizer), or the shipped set with FUZZ_FULL_SIGNATURES=1
+ * (tests/fuzz/run.sh sets it: a long run pays that once). The line sits in a
  * buffer of exactly its length plus the one writable byte the parser may use, so
  * AddressSanitizer sees any read or write past it. The rules are recreated every
  * few thousand inputs so a long run stays within memory.
@@ -40,7 +43,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (weblog_parser_new(WEBLOG_INPUT_TEXT, NULL, &parsers[0], why, sizeof why) ||
 	    weblog_parser_new(WEBLOG_INPUT_TEXT, CUSTOM_FORMAT, &parsers[1], why, sizeof why) ||
 	    weblog_parser_new(WEBLOG_INPUT_JSON, NULL, &parsers[2], why, sizeof why) ||
-	    weblog_sigs_load(NULL, NULL, &sigs, why, sizeof why))
+	    (getenv("FUZZ_FULL_SIGNATURES")
+		     ? weblog_sigs_load(NULL, NULL, &sigs, why, sizeof why)
+		     : weblog_sigs_load(CANHGAC_SOURCE_DIR "/tests/fixtures/weblog/small_signatures.csv",
+					CANHGAC_SOURCE_DIR "/tests/fixtures/weblog/small_probe_paths.csv", &sigs, why,
+					sizeof why)))
 		abort(); /* the harness itself is broken */
 	config_defaults(&cfg);
 	cfg.weblog.max_ips = 1000;

@@ -194,6 +194,19 @@ static void sink(void *arg, const struct weblog_finding *f, bool repeat)
 	s->repeats += repeat;
 }
 
+/* Defaults, following `log`, with a subset of the shipped signatures (the full
+ * set takes seconds to compile under AddressSanitizer; test_weblog_sigs has it). */
+static void follow_config(struct config *cfg, const char *log)
+{
+	const char *src = getenv("CANHGAC_SOURCE_DIR");
+	config_defaults(cfg);
+	snprintf(cfg->weblog.paths, sizeof cfg->weblog.paths, "%s", log);
+	snprintf(cfg->weblog.signatures, sizeof cfg->weblog.signatures, "%s/tests/fixtures/weblog/small_signatures.csv",
+		 src ? src : ".");
+	snprintf(cfg->weblog.probe_paths, sizeof cfg->weblog.probe_paths,
+		 "%s/tests/fixtures/weblog/small_probe_paths.csv", src ? src : ".");
+}
+
 static void access_line(char *out, size_t size, const char *ip, const char *req, int status)
 {
 	snprintf(out, size, "%s - - [10/Oct/2024:13:55:36 +0700] \"%s HTTP/1.1\" %d 10 \"-\" \"Mozilla/5.0\"\n", ip,
@@ -204,10 +217,9 @@ static void test_follow_reports_once_then_repeat(void **state)
 {
 	(void)state;
 	static struct config cfg;
-	config_defaults(&cfg);
 	char p[256], l[256], why[256];
 	path_of(p, sizeof p, "portal.log");
-	snprintf(cfg.weblog.paths, sizeof cfg.weblog.paths, "%s", p);
+	follow_config(&cfg, p);
 	struct sunk s = {0};
 	struct weblog_follow *f = NULL;
 	assert_int_equal(weblog_follow_open(&cfg, 3600, sink, &s, &f, why, sizeof why), 0);
@@ -243,10 +255,9 @@ static void test_follow_bounded_findings(void **state)
 {
 	(void)state;
 	static struct config cfg;
-	config_defaults(&cfg);
 	char p[256], l[256], why[256];
 	path_of(p, sizeof p, "many.log");
-	snprintf(cfg.weblog.paths, sizeof cfg.weblog.paths, "%s", p);
+	follow_config(&cfg, p);
 	struct sunk s = {0};
 	struct weblog_follow *f = NULL;
 	assert_int_equal(weblog_follow_open(&cfg, 3600, sink, &s, &f, why, sizeof why), 0);
