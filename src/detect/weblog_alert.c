@@ -57,10 +57,13 @@ json_t *weblog_alert_detail(const struct weblog_finding *f, bool repeat)
 			 f->allowlisted, "repeat", repeat);
 }
 
-void weblog_alert_report(void *arg, const struct weblog_finding *f, bool repeat)
+bool weblog_alert_report(void *arg, const struct weblog_finding *f, bool repeat)
 {
+	int rc = detect_report(arg, weblog_alert_rule(f->rule), weblog_alert_severity(f), NULL, f->ip,
+			       weblog_alert_detail(f, repeat));
+	if (rc == DETECT_EFULL)
+		return false;
 	const char *kv[] = {"rule", weblog_rule_name(f->rule), "category", f->category, "ip", f->ip, NULL};
 	log_write_kv(LOG_INFO, "weblog", repeat ? "access-log finding continues" : "access-log finding", kv);
-	detect_report(arg, weblog_alert_rule(f->rule), weblog_alert_severity(f), NULL, f->ip,
-		      weblog_alert_detail(f, repeat));
+	return true; /* DETECT_EINVAL would fail again: not offered twice */
 }

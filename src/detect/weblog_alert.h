@@ -24,7 +24,8 @@ const char *weblog_alert_severity(const struct weblog_finding *f);
  * printable ASCII become '?', so the detail always fits an alert. New reference. */
 json_t *weblog_alert_detail(const struct weblog_finding *f, bool repeat);
 
-/* A weblog_follow_sink: `arg` is the struct detect. */
-void weblog_alert_report(void *arg, const struct weblog_finding *f, bool repeat);
+/* A weblog_follow_sink: `arg` is the struct detect. False when the detector's
+ * action queue is full (the follower offers the finding again later). */
+bool weblog_alert_report(void *arg, const struct weblog_finding *f, bool repeat);
 
 #endif

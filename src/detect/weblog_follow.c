@@ -24,7 +24,7 @@
 #include "detect/weblog_sigs.h"
 #include "detect/weblog_tail.h"
 
-#define SEEN_CAP (4 * WEBLOG_FOLLOW_FINDINGS_MAX) /* a power of two, load at most 1/4 */
+#define SEEN_CAP (4 * WEBLOG_FOLLOW_FINDINGS_MAX) /* a power of two; filled to at most half */
 #define MALFORMED_LOG_SECONDS 60
 
 struct seen {
@@ -44,7 +44,9 @@ struct weblog_follow {
 	struct weblog_tail *tail;
 	char *work;
 	struct seen *seen;
+	size_t seen_n;
 	bool fed;
+	bool retry; /* the sink refused: walk again (once a second) even with no new line */
 	int64_t now;
 	size_t checked_n;   /* findings at the last walk */
 	int64_t checked_at; /* and its time */
@@ -105,6 +107,7 @@ static int detector_new(struct weblog_follow *f, char *why, size_t why_size)
 	f->checked_n = 0;
 	f->checked_at = INT64_MIN;
 	memset(f->seen, 0, SEEN_CAP * sizeof *f->seen);
+	f->seen_n = 0;
 	return WEBLOG_FOLLOW_OK;
 }
 
@@ -191,17 +194,27 @@ static void findings_check(struct weblog_follow *f)
 		return;
 	f->checked_n = n;
 	f->checked_at = f->now;
+	f->retry = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct weblog_finding *x = &all[i];
 		struct seen *s = seen_slot(f->seen, finding_key(x));
 		bool fresh = s->key == 0;
 		if (!fresh && !(x->count > s->count && f->now - s->at >= f->repeat_seconds))
 			continue;
+		if (!f->sink(f->sink_arg, x, !fresh)) {
+			f->st.deferred++;
+			f->retry = true;
+			break;
+		}
+		f->st.reported++;
+		/* One pass may open more findings than the set holds; the rules are
+		 * replaced right after such a walk, so those are just not recorded. */
+		if (fresh && f->seen_n >= SEEN_CAP / 2)
+			continue;
+		f->seen_n += fresh;
 		s->key = finding_key(x);
 		s->at = f->now;
 		s->count = x->count;
-		f->st.reported++;
-		f->sink(f->sink_arg, x, !fresh);
 	}
 	if (n >= WEBLOG_FOLLOW_FINDINGS_MAX) {
 		char why[256];
@@ -217,7 +230,7 @@ bool weblog_follow_poll(struct weblog_follow *f, int64_t now, int64_t now_ms)
 {
 	f->now = now;
 	bool more = weblog_tail_poll(f->tail, now_ms);
-	if (f->fed)
+	if (f->fed || f->retry)
 		findings_check(f);
 	f->fed = false;
 	struct weblog_tail_stats ts;

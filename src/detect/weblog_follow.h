@@ -34,11 +34,13 @@ enum weblog_follow_err {
 
 /* Called on the follower's thread for a new finding (`repeat` false) or one whose
  * count grew at least repeat_seconds after it was last handed over. The finding
- * is valid during the call only. */
-typedef void (*weblog_follow_sink)(void *arg, const struct weblog_finding *f, bool repeat);
+ * is valid during the call only. Returns false when it cannot take the finding
+ * now (the detector's queue is full): the walk stops there and the finding is
+ * offered again a second later. */
+typedef bool (*weblog_follow_sink)(void *arg, const struct weblog_finding *f, bool repeat);
 
 struct weblog_follow_stats {
-	uint64_t lines, malformed, reported, detector_restarts;
+	uint64_t lines, malformed, reported, deferred, detector_restarts;
 	uint64_t rotations, truncations;
 };
 

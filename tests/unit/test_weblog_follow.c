@@ -178,20 +178,25 @@ static void test_rename_rotation(void **state)
 /* ---- the follower ---- */
 
 struct sunk {
-	int n, repeats;
+	int n, repeats, refuse;
 	char ip[8][48];
 	char rule[8][32];
 };
 
-static void sink(void *arg, const struct weblog_finding *f, bool repeat)
+static bool sink(void *arg, const struct weblog_finding *f, bool repeat)
 {
 	struct sunk *s = arg;
+	if (s->refuse > 0) { /* the detector's queue is full */
+		s->refuse--;
+		return false;
+	}
 	if (s->n < 8) {
 		snprintf(s->ip[s->n], sizeof s->ip[0], "%s", f->ip);
 		snprintf(s->rule[s->n], sizeof s->rule[0], "%s", weblog_alert_rule(f->rule));
 	}
 	s->n++;
 	s->repeats += repeat;
+	return true;
 }
 
 /* Defaults, following `log`, with a subset of the shipped signatures (the full
@@ -229,7 +234,16 @@ static void test_follow_reports_once_then_repeat(void **state)
 	access_line(l, sizeof l, "192.0.2.1", "GET /", 200);
 	append(p, l);
 	append(p, "garbage\n");
-	weblog_follow_poll(f, 1001, 0);
+	s.refuse = 1;
+	weblog_follow_poll(f, 1000, 0);
+	assert_int_equal(s.n, 0); /* refused: offered again a second later */
+	weblog_follow_poll(f, 1000, 0);
+	assert_int_equal(s.n, 0);
+	access_line(l, sizeof l, "192.0.2.1", "GET /", 200);
+	append(p, l); /* more lines, in the same second */
+	weblog_follow_poll(f, 1000, 0);
+	assert_int_equal(s.n, 0);
+	weblog_follow_poll(f, 1001, 0); /* no new line: offered again all the same */
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.ip[0], "203.0.113.5");
 	assert_string_equal(s.rule[0], "weblog_scanner");
@@ -245,9 +259,10 @@ static void test_follow_reports_once_then_repeat(void **state)
 	assert_int_equal(s.repeats, 1);
 	struct weblog_follow_stats st;
 	weblog_follow_stats_get(f, &st);
-	assert_int_equal(st.lines, 5);
+	assert_int_equal(st.lines, 6);
 	assert_int_equal(st.malformed, 1);
 	assert_int_equal(st.reported, 2);
+	assert_int_equal(st.deferred, 1);
 	weblog_follow_close(f);
 }
 
