@@ -20,6 +20,8 @@
 #include "core/datadir.h"
 #include "core/log.h"
 #include "detect/detect.h"
+#include "detect/weblog_alert.h"
+#include "detect/weblog_follow.h"
 #include "http/app.h"
 #include "http/http.h"
 #include "lookup/lookup.h"
@@ -87,6 +89,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	static struct lookup_service lookup;
 	struct detect *detect = NULL;
 	struct notify *notify = NULL;
+	struct weblog_follow *follow = NULL;
 	bool lookup_open = false;
 	struct http_server *srv = NULL;
 	int rc = CLI_FAIL;
@@ -124,6 +127,14 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		fprintf(stderr, "canhgac serve: %s\n", why);
 		goto out;
 	}
+	/* The access logs of [weblog] paths, from their end, into the same actions;
+	 * an address keeping at it is reported again once its block may have expired. */
+	if (cfg.weblog.paths[0] && (weblog_follow_open(&cfg, cfg.detect.block_ttl_seconds, weblog_alert_report, detect,
+						       &follow, why, sizeof why) ||
+				    weblog_follow_start(follow))) {
+		fprintf(stderr, "canhgac serve: %s\n", follow ? "cannot start the access-log follower" : why);
+		goto out;
+	}
 	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .lookup = &lookup, .detect = detect,
 			  .data_dir = dir, .started_at = clock_now(), .notify = notify};
 	if (http_server_start(&app, &cfg, listen, &srv, why, sizeof why)) {
@@ -138,6 +149,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	http_server_stop(srv);
 	rc = CLI_OK;
 out:
+	weblog_follow_close(follow); /* it reports into the detector */
 	if (detect) /* stop acting while the audit and accounts are still open */
 		detect_stop(detect);
 	notify_close(notify); /* after the detector and the HTTP server: nothing raises any more */

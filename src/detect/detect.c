@@ -17,7 +17,9 @@
 #include "detect/detect_int.h"
 
 static const char *const rule_names[] = {"brute_force", "password_spray", "enumeration", "offhours",
-					 "multi_ip", "new_ip", "dossier_reuse", NULL};
+					 "multi_ip", "new_ip", "dossier_reuse",
+					 /* access-log findings (weblog_alert.c) */
+					 "weblog_scanner", "weblog_injection", "weblog_brute_force", "weblog_rate", NULL};
 
 bool detect_rule_known(const char *rule)
 {
