@@ -294,6 +294,42 @@ int audit_append(struct audit *a, const struct audit_event *ev, uint64_t *seq_ou
 	return req.rc;
 }
 
+int audit_append_async(struct audit *a, const struct audit_event *ev, audit_done_fn done, void *arg)
+{
+	json_t *rec = NULL;
+	if (!a || !ev || !done)
+		return AUDIT_EINVAL;
+	int rc = event_build(ev, &rec);
+	if (rc)
+		return rc;
+	struct audit_req *req = calloc(1, sizeof *req);
+	if (!req) {
+		json_decref(rec);
+		return AUDIT_EINVAL;
+	}
+	req->rec = rec;
+	req->done_fn = done;
+	req->done_arg = arg;
+	pthread_mutex_lock(&a->mu);
+	while (!a->closing && a->queued >= AUDIT_QUEUE_MAX)
+		pthread_cond_wait(&a->space, &a->mu);
+	if (a->closing) {
+		pthread_mutex_unlock(&a->mu);
+		json_decref(rec);
+		free(req);
+		return AUDIT_ECLOSED;
+	}
+	if (a->tail)
+		a->tail->next = req;
+	else
+		a->head = req;
+	a->tail = req;
+	a->queued++;
+	pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->mu);
+	return AUDIT_OK;
+}
+
 bool audit_is_available(struct audit *a)
 {
 	return a && atomic_load(&a->available);
