@@ -7,7 +7,6 @@ password still to change, and a suspended account."""
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import unittest
@@ -87,11 +86,14 @@ class Upstream(unittest.TestCase):
         self.assertEqual((st, body["error"]), (403, "password_change_required"))
         self.assertEqual(c.change_password(self.pw["cb.b"], harness.STRONG)[0], 204)
         self.assertEqual(self.lookup("075090000001", c)[0], 200)
-        # what the detector does to a stolen account (issue 7), done here in the store
-        db = sqlite3.connect(os.path.join(self.data, "canhgac.db"), timeout=10)
-        db.execute("UPDATE users SET status = 'suspended', status_reason = 'test' WHERE username = 'cb.b'")
-        db.commit()
-        db.close()
+        # what a stolen account does: walk through near-sequential ids; the detector
+        # (issue 7) suspends it, and the very next lookup is refused (the session
+        # cache must not keep serving the account it resolved a moment ago)
+        for i in range(10, 15):
+            self.assertIn(self.lookup("0750900000%02d" % i, c)[0], (200, 404, 502))
+        st, _, body = harness.eventually(lambda: c.request("GET", "/api/v1/me"), lambda r: r[0] == 403,
+                                         timeout=5)
+        self.assertEqual((st, body.get("error")), (403, "account_suspended"))
         st, _, body = self.lookup("075090000001", c)
         self.assertEqual((st, body["error"]), (403, "account_suspended"))
         st, _, body = c.request("GET", "/api/v1/me")
