@@ -22,6 +22,13 @@
 #include "lookup/procedures.h"
 #include "store/store.h"
 
+static void lookup_why_prefix(char *why, size_t why_size, const char *prefix)
+{
+	char tmp[1024];
+	snprintf(tmp, sizeof tmp, "%s", why);
+	snprintf(why, why_size, "%s%s", prefix, tmp);
+}
+
 int lookup_service_open(struct lookup_service *s, const struct config *cfg, struct store *st,
 			struct audit *audit, char *why, size_t why_size)
 {
@@ -29,8 +36,12 @@ int lookup_service_open(struct lookup_service *s, const struct config *cfg, stru
 	s->cfg = cfg;
 	s->st = st;
 	s->audit = audit;
-	if (procedures_load(NULL, &s->procedures, why, why_size))
+	const char *pf = cfg->lookup.procedures_file[0] ? cfg->lookup.procedures_file : NULL;
+	if (procedures_load(pf, &s->procedures, why, why_size)) {
+		if (pf) /* say which setting brought the file in */
+			lookup_why_prefix(why, why_size, "[lookup] procedures_file: ");
 		goto fail;
+	}
 	if (dossier_matcher_init(&s->dossier, cfg->lookup.dossier_pattern, why, why_size))
 		goto fail;
 	if (quota_new(st, &s->quota)) {
