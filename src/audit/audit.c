@@ -246,13 +246,13 @@ static int event_build(const struct audit_event *ev, json_t **out)
 	json_object_set_new(rec, "agency", opt_string(ev->agency, AUDIT_AGENCY_MAX, &bad));
 	json_object_set_new(rec, "ip", opt_string(ev->ip, AUDIT_IP_MAX, &bad));
 	json_object_set_new(rec, "payload", payload);
-	char *text = bad ? NULL : json_dumps(rec, AUDIT_JSON_FLAGS);
-	if (!text || strlen(text) > AUDIT_RECORD_MAX) {
-		free(text);
+	/* the size it will have, without building the text (json_dumpb with no buffer);
+	 * 0 means it cannot be serialised */
+	size_t size = bad ? 0 : json_dumpb(rec, NULL, 0, AUDIT_JSON_FLAGS);
+	if (size == 0 || size > AUDIT_RECORD_MAX) {
 		json_decref(rec);
 		return AUDIT_EINVAL;
 	}
-	free(text);
 	*out = rec;
 	return AUDIT_OK;
 }
