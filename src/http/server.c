@@ -399,6 +399,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	struct conn_ctx *ctx = *con_cls;
+	if (ctx && ctx->req.then && ctx->state == CONN_IN_POOL) {
+		/* Still waiting for its audit record (only when the daemon is stopped
+		 * after http_server_stop gave up waiting): whoever resumes it will touch
+		 * ctx, so it is left, not freed. */
+		*con_cls = NULL;
+		return;
+	}
 	if (ctx) {
 		if (ctx->req.then && ctx->state == CONN_DONE) {
 			/* the client went away while it waited: let the continuation free its state */

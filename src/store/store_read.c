@@ -90,9 +90,6 @@ static void reader_open(struct store *st, struct store_reader *r)
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(r->db, 1);
 		sqlite3_busy_timeout(r->db, 5000);
-		/* Pages through a read-only mapping instead of a pread(2) each: the
-		 * citizen table is read at random. Only a hint; SQLite falls back. */
-		sqlite3_exec(r->db, "PRAGMA mmap_size=268435456", NULL, NULL, NULL);
 		return;
 	}
 	log_warn("store", "cannot open a read connection to %s (%s); reads share the writer's",
