@@ -24,6 +24,7 @@
 #include "audit/audit_int.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 int64_t audit_mono_ms(void)
 {
@@ -385,6 +386,7 @@ void *audit_writer_main(void *arg)
 			struct audit_req *r = a->batch[i];
 			if (!r->done_fn)
 				continue;
+			metrics_inc(r->rc == AUDIT_OK ? METRICS_AUDIT_APPENDED : METRICS_AUDIT_FAILED);
 			r->done_fn(r->done_arg, r->rc, r->seq);
 			json_decref(r->rec);
 			free(r);
