@@ -246,13 +246,13 @@ static int event_build(const struct audit_event *ev, json_t **out)
 	json_object_set_new(rec, "agency", opt_string(ev->agency, AUDIT_AGENCY_MAX, &bad));
 	json_object_set_new(rec, "ip", opt_string(ev->ip, AUDIT_IP_MAX, &bad));
 	json_object_set_new(rec, "payload", payload);
-	char *text = bad ? NULL : json_dumps(rec, AUDIT_JSON_FLAGS);
-	if (!text || strlen(text) > AUDIT_RECORD_MAX) {
-		free(text);
+	/* the size it will have, without building the text (json_dumpb with no buffer);
+	 * 0 means it cannot be serialised */
+	size_t size = bad ? 0 : json_dumpb(rec, NULL, 0, AUDIT_JSON_FLAGS);
+	if (size == 0 || size > AUDIT_RECORD_MAX) {
 		json_decref(rec);
 		return AUDIT_EINVAL;
 	}
-	free(text);
 	*out = rec;
 	return AUDIT_OK;
 }
@@ -292,6 +292,42 @@ int audit_append(struct audit *a, const struct audit_event *ev, uint64_t *seq_ou
 		*seq_out = req.seq;
 	metrics_inc(req.rc == AUDIT_OK ? METRICS_AUDIT_APPENDED : METRICS_AUDIT_FAILED);
 	return req.rc;
+}
+
+int audit_append_async(struct audit *a, const struct audit_event *ev, audit_done_fn done, void *arg)
+{
+	json_t *rec = NULL;
+	if (!a || !ev || !done)
+		return AUDIT_EINVAL;
+	int rc = event_build(ev, &rec);
+	if (rc)
+		return rc;
+	struct audit_req *req = calloc(1, sizeof *req);
+	if (!req) {
+		json_decref(rec);
+		return AUDIT_EINVAL;
+	}
+	req->rec = rec;
+	req->done_fn = done;
+	req->done_arg = arg;
+	pthread_mutex_lock(&a->mu);
+	while (!a->closing && a->queued >= AUDIT_QUEUE_MAX)
+		pthread_cond_wait(&a->space, &a->mu);
+	if (a->closing) {
+		pthread_mutex_unlock(&a->mu);
+		json_decref(rec);
+		free(req);
+		return AUDIT_ECLOSED;
+	}
+	if (a->tail)
+		a->tail->next = req;
+	else
+		a->head = req;
+	a->tail = req;
+	a->queued++;
+	pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->mu);
+	return AUDIT_OK;
 }
 
 bool audit_is_available(struct audit *a)

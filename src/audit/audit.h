@@ -63,6 +63,16 @@ int audit_open(const char *data_dir, const struct config *cfg, struct store *st,
  * event's strings and payload are copied; the caller keeps ownership. */
 int audit_append(struct audit *a, const struct audit_event *ev, uint64_t *seq_out);
 
+/* Called once per audit_append_async, on the writer thread, when the record is
+ * durable (rc AUDIT_OK, its seq) or refused (an error, seq 0). It must be quick:
+ * the next batch waits for it. */
+typedef void (*audit_done_fn)(void *arg, int rc, uint64_t seq);
+
+/* audit_append without the wait: queues the event (blocking only while
+ * AUDIT_QUEUE_MAX records wait) and returns AUDIT_OK; `done` tells the outcome
+ * later. Any other return means it was not queued and `done` will not be called. */
+int audit_append_async(struct audit *a, const struct audit_event *ev, audit_done_fn done, void *arg);
+
 /* False from a failed write until the writer has recovered (it retries on the
  * next append and every couple of seconds). */
 bool audit_is_available(struct audit *a);

@@ -163,6 +163,8 @@ struct audit_req {
 	bool done;
 	pthread_cond_t cv;      /* the caller's own: the writer wakes only the callers it has finished */
 	struct audit_req *next;
+	audit_done_fn done_fn;  /* audit_append_async: called instead of cv, then the req is freed */
+	void *done_arg;
 };
 
 struct audit {

@@ -24,6 +24,7 @@
 #include "audit/audit_int.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 int64_t audit_mono_ms(void)
 {
@@ -376,16 +377,30 @@ void *audit_writer_main(void *arg)
 				json_incref(a->batch[i]->rec);
 		json_t **recs = a->recs;
 		size_t k = 0;
+		/* Asynchronous callers first, outside the lock: each is told its result
+		 * and its req (ours) is freed. */
+		for (size_t i = 0; i < n; i++)
+			if (a->batch[i]->rc == AUDIT_OK)
+				recs[k++] = a->batch[i]->rec; /* in seq order: the projections need it */
+		for (size_t i = 0; i < n; i++) {
+			struct audit_req *r = a->batch[i];
+			if (!r->done_fn)
+				continue;
+			metrics_inc(r->rc == AUDIT_OK ? METRICS_AUDIT_APPENDED : METRICS_AUDIT_FAILED);
+			r->done_fn(r->done_arg, r->rc, r->seq);
+			json_decref(r->rec);
+			free(r);
+			a->batch[i] = NULL;
+		}
 		pthread_mutex_lock(&a->mu);
 		for (size_t i = 0; i < n; i++) {
 			struct audit_req *r = a->batch[i];
-			json_t *rec = r->rc == AUDIT_OK ? r->rec : NULL;
+			if (!r)
+				continue;
 			r->done = true;
 			/* r lives on the caller's stack; the caller cannot return before we
 			 * release the mutex, and r is not touched after that. */
 			pthread_cond_signal(&r->cv);
-			if (rec)
-				recs[k++] = rec;
 		}
 		pthread_mutex_unlock(&a->mu);
 		for (size_t i = 0; i < k; i++)

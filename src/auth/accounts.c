@@ -13,6 +13,7 @@
 #include "auth/auth_int.h"
 #include "auth/hash.h"
 #include "auth/initial.h"
+#include "auth/session_cache.h"
 #include "auth/throttle.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -32,6 +33,12 @@ int auth_service_init(struct auth_service *svc, struct store *st, const struct c
 	svc->throttle = auth_throttle_new(cfg->lockout.ip_max_failures, cfg->lockout.window_seconds);
 	if (!svc->throttle)
 		return AUTH_ESTORE;
+	svc->sessions = auth_session_cache_new(AUTH_SESSION_CACHE_SLOTS);
+	if (!svc->sessions) {
+		auth_throttle_free(svc->throttle);
+		svc->throttle = NULL;
+		return AUTH_ESTORE;
+	}
 	pthread_mutex_init(&svc->mu, NULL);
 	return AUTH_OK;
 }
@@ -41,6 +48,8 @@ void auth_service_free(struct auth_service *svc)
 	if (!svc->throttle)
 		return;
 	auth_throttle_free(svc->throttle);
+	auth_session_cache_free(svc->sessions);
+	svc->sessions = NULL;
 	pthread_mutex_destroy(&svc->mu);
 	svc->throttle = NULL;
 }

@@ -55,6 +55,7 @@ struct auth_service {
 	struct auth_throttle *throttle;
 	pthread_mutex_t mu;             /* serialises read-modify-write of account state */
 	const char *data_dir;           /* DATA, for keys/totp.key; NULL: no second factor (totp.h) */
+	struct auth_session_cache *sessions; /* resolved sessions (session_cache.h); NULL: none */
 };
 
 /* The signed-in caller, as handlers see it. */
@@ -65,6 +66,7 @@ struct auth_caller {
 	int64_t password_expires_at;
 	bool password_warn;             /* within warn_days of expiry */
 	bool totp_enrolment_required;   /* a [totp] required role without a confirmed second factor */
+	int agency_quota_per_day;       /* the agency's own day quota; 0: the [quota] default */
 	unsigned char token_hash[STORE_TOKEN_HASH_BYTES];
 	unsigned char csrf_hash[STORE_TOKEN_HASH_BYTES];
 	char ip[64];

@@ -9,6 +9,7 @@
 
 #include "auth/auth.h"
 #include "auth/auth_int.h"
+#include "auth/session_cache.h"
 #include "auth/totp.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -37,14 +38,22 @@ int64_t auth_password_expires_at(const struct config *cfg, const struct store_us
 	return u->password_changed_at + (int64_t)cfg->password.max_age_days * 86400;
 }
 
-/* Fills the password-state fields of a caller from its user. */
-static void caller_fill(struct auth_service *svc, struct auth_caller *c, int64_t now)
+/* Fills the password-state fields of a caller from its user; totp_required and
+ * agency_quota as read with the session (or -1 / -1 to read them now). */
+static void caller_fill(struct auth_service *svc, struct auth_caller *c, int64_t now, int totp_required,
+			int agency_quota)
 {
 	c->role = auth_role_parse(c->user.role);
 	c->password_expires_at = auth_password_expires_at(svc->cfg, &c->user);
 	c->must_change_password = c->user.must_change_password || now >= c->password_expires_at;
 	c->password_warn = now >= c->password_expires_at - (int64_t)svc->cfg->password.warn_days * 86400;
-	c->totp_enrolment_required = auth_totp_enrolment_required(svc, &c->user);
+	c->totp_enrolment_required =
+		totp_required >= 0 ? totp_required != 0 : auth_totp_enrolment_required(svc, &c->user);
+	if (agency_quota < 0) {
+		struct store_agency ag;
+		agency_quota = store_agency_get(svc->st, c->user.agency, &ag) == STORE_OK ? ag.quota_per_day : 0;
+	}
+	c->agency_quota_per_day = agency_quota;
 }
 
 int auth_session_open(struct auth_service *svc, const struct store_user *u, const char *ip,
@@ -68,50 +77,82 @@ int auth_session_open(struct auth_service *svc, const struct store_user *u, cons
 		memcpy(out->caller.token_hash, s.token_hash, sizeof s.token_hash);
 		memcpy(out->caller.csrf_hash, s.csrf_hash, sizeof s.csrf_hash);
 		snprintf(out->caller.ip, sizeof out->caller.ip, "%s", ip);
-		caller_fill(svc, &out->caller, now);
+		caller_fill(svc, &out->caller, now, -1, -1);
 	}
 	sodium_memzero(tok, sizeof tok);
 	sodium_memzero(csrf, sizeof csrf);
 	return rc;
 }
 
+/* Reads a session, its account, its second-factor state and its agency's quota
+ * from the store into *e. AUTH_OK, AUTH_ESESSION (no such session or account) or
+ * AUTH_ESTORE. */
+static int session_read(struct auth_service *svc, const unsigned char *hash, struct auth_cached_session *e)
+{
+	memset(e, 0, sizeof *e);
+	int rc = store_session_get(svc->st, hash, &e->session);
+	if (rc)
+		return rc == STORE_ENOTFOUND ? AUTH_ESESSION : AUTH_ESTORE;
+	rc = store_user_get_by_id(svc->st, e->session.user_id, &e->user);
+	if (rc)
+		return rc == STORE_ENOTFOUND ? AUTH_ESESSION : AUTH_ESTORE;
+	if (strcmp(e->user.status, "active") == 0) {
+		struct store_agency ag;
+		e->totp_enrolment_required = auth_totp_enrolment_required(svc, &e->user);
+		e->agency_quota_per_day =
+			store_agency_get(svc->st, e->user.agency, &ag) == STORE_OK ? ag.quota_per_day : 0;
+	}
+	return AUTH_OK;
+}
+
 int auth_session_resolve(struct auth_service *svc, const char *token, const char *ip, struct auth_caller *out)
 {
 	unsigned char tok[AUTH_TOKEN_BYTES];
-	struct store_session s;
+	struct auth_cached_session e;
 	int64_t now = clock_now();
 	memset(out, 0, sizeof *out);
 	if (token_parse(token, tok))
 		return AUTH_ESESSION;
 	token_hash(tok, out->token_hash);
 	sodium_memzero(tok, sizeof tok);
-	int rc = store_session_get(svc->st, out->token_hash, &s);
-	if (rc == STORE_ENOTFOUND)
-		return AUTH_ESESSION;
-	if (rc)
-		return AUTH_ESTORE;
-	if (now - s.last_seen_at >= svc->cfg->session.idle_seconds ||
-	    now - s.created_at >= svc->cfg->session.absolute_seconds) {
+	/* The generation is taken before the reads: a change committed while they run
+	 * leaves the entry stale at once (session_cache.h). */
+	uint64_t gen = store_accounts_generation(svc->st);
+	bool cached = auth_session_cache_get(svc->sessions, out->token_hash, gen, &e);
+	int rc = AUTH_OK;
+	if (!cached && (rc = session_read(svc, out->token_hash, &e)) != AUTH_OK)
+		goto out;
+	if (now - e.session.last_seen_at >= svc->cfg->session.idle_seconds ||
+	    now - e.session.created_at >= svc->cfg->session.absolute_seconds) {
+		auth_session_cache_drop(svc->sessions, out->token_hash);
 		store_session_delete(svc->st, out->token_hash);
-		return AUTH_ESESSION;
+		rc = AUTH_ESESSION;
+		goto out;
 	}
-	rc = store_user_get_by_id(svc->st, s.user_id, &out->user);
-	if (rc)
-		return rc == STORE_ENOTFOUND ? AUTH_ESESSION : AUTH_ESTORE;
-	if (strcmp(out->user.status, "suspended") == 0)
-		return AUTH_ESUSPENDED;
+	out->user = e.user;
+	if (strcmp(out->user.status, "suspended") == 0) {
+		rc = AUTH_ESUSPENDED;
+		goto out;
+	}
 	if (strcmp(out->user.status, "active") != 0) {
 		/* disabled or locked since the session began: cut it now */
 		store_session_delete_user(svc->st, out->user.id, NULL, NULL);
-		return AUTH_ESESSION;
+		rc = AUTH_ESESSION;
+		goto out;
 	}
-	memcpy(out->csrf_hash, s.csrf_hash, sizeof s.csrf_hash);
+	if (!cached)
+		auth_session_cache_put(svc->sessions, gen, &e);
+	memcpy(out->csrf_hash, e.session.csrf_hash, sizeof e.session.csrf_hash);
 	snprintf(out->ip, sizeof out->ip, "%s", ip);
-	caller_fill(svc, out, now);
+	caller_fill(svc, out, now, e.totp_enrolment_required, e.agency_quota_per_day);
 	/* Touch at most every 10 s: the idle timeout is minutes, writes are not free. */
-	if (now - s.last_seen_at >= 10)
+	if (now - e.session.last_seen_at >= 10) {
 		store_session_touch(svc->st, out->token_hash, now);
-	return AUTH_OK;
+		auth_session_cache_touch(svc->sessions, out->token_hash, now);
+	}
+out:
+	sodium_memzero(&e, sizeof e);
+	return rc;
 }
 
 bool auth_session_csrf_ok(struct auth_service *svc, const struct auth_caller *c, const char *csrf)

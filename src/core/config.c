@@ -90,6 +90,8 @@ static const struct cfg_key cfg_keys[] = {
 	STR("lookup", "dossier_pattern", lookup.dossier_pattern, C_REGEX,
 	    "^[A-Z0-9]+(\\.[A-Z0-9]+)*-[0-9]{6}-[0-9]{4,7}$",
 	    "POSIX extended regular expression a dossier code must match"),
+	STR("lookup", "procedures_file", lookup.procedures_file, C_PATH, "",
+	    "the province's own procedure catalogue, JSON as docs/LOOKUPS.md (empty: the shipped data/procedures.json)"),
 	STR("population", "backend", population.backend, C_NONE, "embedded",
 	    "where citizen records come from: embedded (the local table) or upstream (HTTP gateway)"),
 	STR("population", "upstream_url", population.upstream_url, C_NONE, "",

@@ -56,6 +56,7 @@ struct config {
 	} quota;
 	struct {
 		char dossier_pattern[CONFIG_STR_MAX];
+		char procedures_file[CONFIG_STR_MAX]; /* "": the embedded data/procedures.json */
 	} lookup;
 	struct {
 		char backend[16];           /* "embedded" or "upstream" */

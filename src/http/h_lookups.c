@@ -29,9 +29,84 @@ json_t *http_quota_json(const struct quota_usage *u)
 /* The caller's resolved limits (their overrides, their agency's quota, the defaults). */
 void http_caller_limits(struct http_req *req, const struct auth_caller *c, struct quota_limits *lim)
 {
-	struct store_agency ag;
-	bool have = store_agency_get(req->app->store, c->user.agency, &ag) == STORE_OK;
-	quota_limits_resolve(req->app->cfg, &c->user, have ? &ag : NULL, lim);
+	/* the agency's quota as read with the session (auth_caller), not read again */
+	struct store_agency ag = {.quota_per_day = c->agency_quota_per_day};
+	quota_limits_resolve(req->app->cfg, &c->user, &ag, lim);
+}
+
+/* The answer of a finished lookup (rc and r from lookup_run or lookup_finish). */
+static void lookup_respond(struct http_req *req, struct http_resp *resp, int rc, struct lookup_result *r)
+{
+	json_t *quota = http_quota_json(&r->usage);
+	char ra[16];
+	switch (rc) {
+	case LOOKUP_OK:
+		http_resp_json(resp, 200, json_pack("{s:o, s:I, s:o}", "citizen", r->citizen, "audit_seq",
+						    (json_int_t)r->audit_seq, "quota", quota));
+		return;
+	case LOOKUP_EINVALID_ID:
+		http_resp_error(req, resp, 400, "invalid_citizen_id", json_pack("{s:s}", "detail", r->why));
+		break;
+	case LOOKUP_EINVALID_DOSSIER:
+		http_resp_error(req, resp, 400, "invalid_dossier_code", json_pack("{s:s}", "detail", r->why));
+		break;
+	case LOOKUP_EUNKNOWN_PROCEDURE:
+		http_resp_error(req, resp, 400, "unknown_procedure", json_pack("{s:s}", "detail", r->why));
+		break;
+	case LOOKUP_ENOTFOUND:
+		http_resp_error(req, resp, 404, "citizen_not_found",
+				json_pack("{s:I, s:O}", "audit_seq", (json_int_t)r->audit_seq, "quota", quota));
+		break;
+	case LOOKUP_EQUOTA:
+		metrics_quota_rejected(quota_scope_name(r->scope));
+		snprintf(ra, sizeof ra, "%d", r->retry_after);
+		http_resp_error(req, resp, 429, "quota_exceeded",
+				json_pack("{s:s, s:i, s:O}", "scope", quota_scope_name(r->scope), "retry_after",
+					  r->retry_after, "quota", quota));
+		http_resp_header(resp, "Retry-After", ra);
+		break;
+	case LOOKUP_EAUDIT:
+		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
+		break;
+	case LOOKUP_EUPSTREAM:
+		http_resp_error(req, resp, 502, "upstream_error", NULL);
+		break;
+	case LOOKUP_ETIMEOUT:
+		http_resp_error(req, resp, 504, "upstream_timeout", NULL);
+		break;
+	case LOOKUP_ESTATE:
+		http_resp_error(req, resp, 503, "quota_unavailable", NULL);
+		break;
+	default:
+		http_resp_error(req, resp, 500, "internal_error", NULL);
+		break;
+	}
+	json_decref(quota);
+}
+
+/* A lookup run on the HTTP thread: everything it borrows lives here until the
+ * connection is resumed (the body holds the request's strings). */
+struct lookup_call {
+	struct lookup_pending p;
+	struct lookup_result r;
+	json_t *body;
+	int rc;             /* the final code when lookup_start finished at once */
+	bool pending;
+};
+
+static void lookup_resumed(struct http_req *req, struct http_resp *resp)
+{
+	struct lookup_call *k = req->then_arg;
+	int rc = k->pending ? lookup_finish(&k->p, &k->r) : k->rc;
+	json_decref(k->body);
+	lookup_respond(req, resp, rc, &k->r);
+	free(k);
+}
+
+/* From the audit writer thread: the record is durable (or refused). */
+static void lookup_audit_done(void *arg)
+{
+	http_req_resume(arg);
 }
 
 void h_lookups_create(struct http_req *req, struct http_resp *resp)
@@ -57,54 +132,23 @@ void h_lookups_create(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	http_caller_limits(req, c, &rq.limits);
+	struct lookup_call *k = req->pooled ? NULL : calloc(1, sizeof *k);
+	if (k) {
+		/* On the HTTP thread: suspend the connection before the record is queued,
+		 * so the writer's resume always finds it suspended; answer when resumed. */
+		k->body = body;
+		http_req_defer(req, lookup_resumed, k);
+		k->rc = lookup_start(req->app->lookup, &rq, &k->p, lookup_audit_done, req, &k->r);
+		if (k->rc == LOOKUP_PENDING)
+			k->pending = true; /* read by lookup_resumed, which runs on this thread after we return */
+		else
+			http_req_resume(req);
+		return;
+	}
 	struct lookup_result r;
 	int rc = lookup_run(req->app->lookup, &rq, &r);
 	json_decref(body);
-	json_t *quota = http_quota_json(&r.usage);
-	char ra[16];
-	switch (rc) {
-	case LOOKUP_OK:
-		http_resp_json(resp, 200, json_pack("{s:o, s:I, s:o}", "citizen", r.citizen, "audit_seq",
-						    (json_int_t)r.audit_seq, "quota", quota));
-		return;
-	case LOOKUP_EINVALID_ID:
-		http_resp_error(req, resp, 400, "invalid_citizen_id", json_pack("{s:s}", "detail", r.why));
-		break;
-	case LOOKUP_EINVALID_DOSSIER:
-		http_resp_error(req, resp, 400, "invalid_dossier_code", json_pack("{s:s}", "detail", r.why));
-		break;
-	case LOOKUP_EUNKNOWN_PROCEDURE:
-		http_resp_error(req, resp, 400, "unknown_procedure", json_pack("{s:s}", "detail", r.why));
-		break;
-	case LOOKUP_ENOTFOUND:
-		http_resp_error(req, resp, 404, "citizen_not_found",
-				json_pack("{s:I, s:O}", "audit_seq", (json_int_t)r.audit_seq, "quota", quota));
-		break;
-	case LOOKUP_EQUOTA:
-		metrics_quota_rejected(quota_scope_name(r.scope));
-		snprintf(ra, sizeof ra, "%d", r.retry_after);
-		http_resp_error(req, resp, 429, "quota_exceeded",
-				json_pack("{s:s, s:i, s:O}", "scope", quota_scope_name(r.scope), "retry_after",
-					  r.retry_after, "quota", quota));
-		http_resp_header(resp, "Retry-After", ra);
-		break;
-	case LOOKUP_EAUDIT:
-		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
-		break;
-	case LOOKUP_EUPSTREAM:
-		http_resp_error(req, resp, 502, "upstream_error", NULL);
-		break;
-	case LOOKUP_ETIMEOUT:
-		http_resp_error(req, resp, 504, "upstream_timeout", NULL);
-		break;
-	case LOOKUP_ESTATE:
-		http_resp_error(req, resp, 503, "quota_unavailable", NULL);
-		break;
-	default:
-		http_resp_error(req, resp, 500, "internal_error", NULL);
-		break;
-	}
-	json_decref(quota);
+	lookup_respond(req, resp, rc, &r);
 }
 
 struct accesses {

@@ -21,6 +21,8 @@ struct app;
 struct config;
 struct http_server;
 
+struct http_resp;
+
 struct http_req {
 	struct app *app;
 	const char *method;           /* "GET", "POST", ... */
@@ -35,6 +37,9 @@ struct http_req {
 	void *conn;                   /* server-private */
 	void *auth;                   /* the signed-in caller (http/guard.h); freed and wiped by the server */
 	size_t auth_size;
+	bool pooled;                  /* the handler runs on a pool thread, not the HTTP thread */
+	void (*then)(struct http_req *req, struct http_resp *resp); /* http_req_defer */
+	void *then_arg;
 };
 
 struct http_resp {
@@ -49,6 +54,16 @@ struct http_resp {
 };
 
 typedef void (*http_handler)(struct http_req *req, struct http_resp *resp);
+
+/* For a handler on the HTTP thread whose answer is made ready by another thread
+ * (a lookup waiting for its audit record's fdatasync), without holding the HTTP
+ * thread: suspends the connection. The handler then starts its work and returns
+ * without an answer; the work calls http_req_resume(req) exactly once, from any
+ * thread; `then` runs on the HTTP thread to fill the answer (also when the client
+ * has gone meanwhile, with the answer dropped, so that it can free `arg`). Not for
+ * pooled handlers (req->pooled). */
+void http_req_defer(struct http_req *req, void (*then)(struct http_req *req, struct http_resp *resp), void *arg);
+void http_req_resume(struct http_req *req);
 
 /* Starts listening on cfg->server.listen (or `listen_override` when non-NULL).
  * Returns 0 and the server, or -1 with a sentence for the operator in `why`:

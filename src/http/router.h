@@ -12,6 +12,8 @@ enum http_route_flags {
 	HTTP_ROUTE_INLINE = 0,     /* runs on the HTTP thread */
 	HTTP_ROUTE_POOL = 1u << 0, /* runs on the CPU pool (deliberately slow work: argon2id) */
 	HTTP_ROUTE_IO = 1u << 1,   /* runs on the I/O pool (waits on the disk: audited lookups) */
+	HTTP_ROUTE_IO_FAST = 1u << 2, /* with IO: on the HTTP thread instead when the lookup backend
+				       * does not block (embedded); the handler waits with http_req_defer */
 };
 
 struct http_route {

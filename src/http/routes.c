@@ -30,7 +30,7 @@ const struct http_route http_routes[] = {
 	{"POST", "/api/v1/users/{id}/enable", h_users_enable, HTTP_ROUTE_INLINE},
 	{"POST", "/api/v1/users/{id}/unlock", h_users_unlock, HTTP_ROUTE_INLINE},
 	{"POST", "/api/v1/users/{id}/reset-password", h_users_reset_password, HTTP_ROUTE_POOL},
-	{"POST", "/api/v1/lookups", h_lookups_create, HTTP_ROUTE_IO},
+	{"POST", "/api/v1/lookups", h_lookups_create, HTTP_ROUTE_IO | HTTP_ROUTE_IO_FAST},
 	{"GET", "/api/v1/lookups", h_lookups_list, HTTP_ROUTE_INLINE},
 	{"GET", "/api/v1/citizens/{id}/accesses", h_citizen_accesses, HTTP_ROUTE_INLINE},
 	{"GET", "/api/v1/procedures", h_procedures_list, HTTP_ROUTE_INLINE},

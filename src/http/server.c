@@ -5,6 +5,8 @@
  * an MHD response with the security headers on every answer.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <sodium.h>
@@ -27,6 +29,7 @@
 #include "http/guard.h"
 #include "http/router.h"
 #include "core/metrics.h"
+#include "lookup/lookup.h"
 
 #define MAX_PROXIES 32
 #define PEM_MAX (64 * 1024)
@@ -48,6 +51,8 @@ struct http_server {
 	struct net_cidr proxies[MAX_PROXIES];
 	int n_proxies;
 	_Atomic int stopping;       /* queued requests are answered 503, not run */
+	_Atomic int deferred;       /* connections suspended by http_req_defer, not yet resumed */
+	bool io_inline;             /* HTTP_ROUTE_IO_FAST routes run on the HTTP thread */
 };
 
 enum conn_state { CONN_READING = 0, CONN_TOO_LARGE, CONN_IN_POOL, CONN_DONE, CONN_ANSWERED };
@@ -237,6 +242,39 @@ static enum MHD_Result finish(struct conn_ctx *ctx)
 	return ok;
 }
 
+static struct conn_ctx *ctx_of(struct http_req *req)
+{
+	return (struct conn_ctx *)(void *)((char *)req - offsetof(struct conn_ctx, req));
+}
+
+void http_req_defer(struct http_req *req, void (*then)(struct http_req *req, struct http_resp *resp), void *arg)
+{
+	struct conn_ctx *ctx = ctx_of(req);
+	req->then = then;
+	req->then_arg = arg;
+	ctx->state = CONN_IN_POOL;
+	atomic_fetch_add(&ctx->srv->deferred, 1);
+	MHD_suspend_connection(ctx->conn);
+}
+
+void http_req_resume(struct http_req *req)
+{
+	struct conn_ctx *ctx = ctx_of(req);
+	struct http_server *srv = ctx->srv;
+	ctx->state = CONN_DONE;
+	MHD_resume_connection(ctx->conn);
+	atomic_fetch_sub(&srv->deferred, 1);
+}
+
+/* Runs the continuation of a deferred request once. */
+static void run_then(struct conn_ctx *ctx, struct http_resp *resp)
+{
+	void (*then)(struct http_req *, struct http_resp *) = ctx->req.then;
+	ctx->req.then = NULL;
+	if (then)
+		then(&ctx->req, resp);
+}
+
 static void pool_run(void *arg)
 {
 	struct conn_ctx *ctx = arg;
@@ -263,8 +301,10 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 			     allow, sizeof allow);
 	if (m == ROUTER_FOUND && http_ip_refused(req, resp)) {
 		/* answered 403 ip_blocked */
-	} else if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO))) {
+	} else if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO)) &&
+		   !((ctx->route->flags & HTTP_ROUTE_IO_FAST) && srv->io_inline)) {
 		ctx->state = CONN_IN_POOL;
+		req->pooled = true;
 		ctx->queued_ms = clock_now_ms();
 		MHD_suspend_connection(c);
 		struct http_pool *pool = (ctx->route->flags & HTTP_ROUTE_IO) ? srv->io_pool : srv->pool;
@@ -275,6 +315,8 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 		http_resp_header(resp, "Retry-After", "1");
 	} else if (m == ROUTER_FOUND) {
 		ctx->route->handler(req, resp);
+		if (req->then) /* deferred: answered when resumed; ctx may be resumed already */
+			return MHD_YES;
 	} else if (m == ROUTER_METHOD) {
 		http_resp_error(req, resp, 405, "method_not_allowed", NULL);
 		http_resp_header(resp, "Allow", allow);
@@ -307,8 +349,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		return MHD_YES;
 	}
-	if (ctx->state == CONN_DONE) /* resumed after the pool ran the handler */
+	if (ctx->state == CONN_DONE) { /* resumed after the pool ran the handler, or a deferred one */
+		run_then(ctx, &ctx->resp);
 		return finish(ctx);
+	}
 	if (ctx->state == CONN_TOO_LARGE) {
 		ctx->len += *upload_data_size;
 		if (*upload_data_size == 0) {
@@ -355,7 +399,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	struct conn_ctx *ctx = *con_cls;
+	if (ctx && ctx->req.then && ctx->state == CONN_IN_POOL) {
+		/* Still waiting for its audit record (only when the daemon is stopped
+		 * after http_server_stop gave up waiting): whoever resumes it will touch
+		 * ctx, so it is left, not freed. */
+		*con_cls = NULL;
+		return;
+	}
 	if (ctx) {
+		if (ctx->req.then && ctx->state == CONN_DONE) {
+			/* the client went away while it waited: let the continuation free its state */
+			struct http_resp dropped = {0};
+			run_then(ctx, &dropped);
+			resp_free(&dropped);
+		}
 		resp_free(&ctx->resp);
 		req_free(&ctx->req);
 		wipe_free(ctx->body);
@@ -426,6 +483,8 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 	}
 	srv->app = app;
 	srv->tls = cfg->server.tls_cert[0] != '\0';
+	/* lookups on the HTTP threads when the backend answers from the local database */
+	srv->io_inline = app->lookup && app->lookup->population && !lookup_backend_blocks(app->lookup);
 	if (config_list_each(cfg->server.trusted_proxies, add_proxy, srv)) {
 		snprintf(why, why_size, "[server] trusted_proxies: bad entry or more than %d", MAX_PROXIES);
 		goto out;
@@ -526,7 +585,7 @@ void http_server_stop(struct http_server *srv)
 	http_pool_free(srv->io_pool);
 	for (int i = 0; i < 50; i++) {
 		const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (!di || di->num_connections == 0)
+		if ((!di || di->num_connections == 0) && atomic_load(&srv->deferred) == 0)
 			break;
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);

@@ -8,6 +8,7 @@
 #define CANHGAC_LOOKUP_LOOKUP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lookup/dossier.h"
@@ -65,5 +66,34 @@ struct lookup_result {
 };
 
 int lookup_run(struct lookup_service *s, const struct lookup_request *rq, struct lookup_result *out);
+
+/* lookup_run in two halves, so the thread that started it need not wait for the
+ * audit record's fdatasync. lookup_start does everything up to queueing the
+ * record; it returns LOOKUP_PENDING when the record is queued (then done(arg) is
+ * called once, from the audit writer thread, and lookup_finish gives the result),
+ * or the final code with *out filled (done is not called). The request's strings
+ * must stay valid until lookup_finish. */
+#define LOOKUP_PENDING 1
+struct lookup_pending {
+	struct lookup_service *s;
+	struct lookup_request rq;
+	const struct procedure *pr;
+	int64_t now_ms;
+	int pop_rc;
+	json_t *record;
+	int audit_rc;
+	uint64_t audit_seq;
+	void (*done)(void *arg);
+	void *arg;
+};
+int lookup_start(struct lookup_service *s, const struct lookup_request *rq, struct lookup_pending *p,
+		 void (*done)(void *arg), void *arg, struct lookup_result *out);
+/* After done: the result, as lookup_run would have returned it, into the same
+ * *out that lookup_start filled (it holds the quota usage). */
+int lookup_finish(struct lookup_pending *p, struct lookup_result *out);
+
+/* True when the population backend can block for long (the HTTP upstream), so a
+ * lookup must not run on an HTTP thread. */
+bool lookup_backend_blocks(const struct lookup_service *s);
 
 #endif

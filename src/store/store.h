@@ -4,7 +4,8 @@
  * PostgreSQL backend can slot in). Every function returns 0 or a negative
  * enum store_err. All statements are prepared; values are bound, never spliced.
  *
- * Threading: one SQLite connection guarded by a mutex inside struct store, so the
+ * Threading: one writer connection guarded by a mutex inside struct store, and
+ * read-only connections for the hot-path reads (store_read.c), so the
  * functions may be called from any thread.
  */
 #ifndef CANHGAC_STORE_STORE_H

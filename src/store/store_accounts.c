@@ -75,18 +75,19 @@ static void agency_from_row(sqlite3_stmt *s, struct store_agency *a)
 int store_agency_get(struct store *st, const char *code, struct store_agency *out)
 {
 	sqlite3_stmt *s = NULL;
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare_cached(st, SC_AGENCY_GET, "SELECT code, name, coalesce(quota_per_day, 0), created_at FROM agencies WHERE code = ?1", &s);
+	struct store_rd rd;
+	store_read_begin(st, &rd);
+	int rc = store_rd_prepare(&rd, SC_AGENCY_GET, "SELECT code, name, coalesce(quota_per_day, 0), created_at FROM agencies WHERE code = ?1", &s);
 	if (rc)
 		goto out;
 	store_bind_text(s, 1, code);
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW)
 		agency_from_row(s, out);
-	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "agency get");
+	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(NULL, step, "agency get");
 out:
 	store_release(s);
-	pthread_mutex_unlock(&st->mu);
+	store_read_end(&rd);
 	return rc;
 }
 
@@ -148,8 +149,9 @@ static int user_get(struct store *st, enum store_cached_stmt slot, const char *s
 		    struct store_user *out)
 {
 	sqlite3_stmt *s = NULL;
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare_cached(st, slot, sql, &s);
+	struct store_rd rd;
+	store_read_begin(st, &rd);
+	int rc = store_rd_prepare(&rd, slot, sql, &s);
 	if (rc)
 		goto out;
 	if (name)
@@ -159,10 +161,10 @@ static int user_get(struct store *st, enum store_cached_stmt slot, const char *s
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW)
 		user_from_row(s, out);
-	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "user get");
+	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(NULL, step, "user get");
 out:
 	store_release(s);
-	pthread_mutex_unlock(&st->mu);
+	store_read_end(&rd);
 	return rc;
 }
 
@@ -338,8 +340,9 @@ int store_session_get(struct store *st, const unsigned char token_hash[STORE_TOK
 		      struct store_session *out)
 {
 	sqlite3_stmt *s = NULL;
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare_cached(st, SC_SESSION_GET, "SELECT csrf_hash, user_id, ip, created_at, last_seen_at FROM sessions "
+	struct store_rd rd;
+	store_read_begin(st, &rd);
+	int rc = store_rd_prepare(&rd, SC_SESSION_GET, "SELECT csrf_hash, user_id, ip, created_at, last_seen_at FROM sessions "
 				   "WHERE token_hash = ?1", &s);
 	if (rc)
 		goto out;
@@ -355,10 +358,10 @@ int store_session_get(struct store *st, const unsigned char token_hash[STORE_TOK
 		out->created_at = sqlite3_column_int64(s, 3);
 		out->last_seen_at = sqlite3_column_int64(s, 4);
 	}
-	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "session get");
+	rc = step == SQLITE_ROW ? STORE_OK : step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(NULL, step, "session get");
 out:
 	store_release(s);
-	pthread_mutex_unlock(&st->mu);
+	store_read_end(&rd);
 	return rc;
 }
 
@@ -381,8 +384,21 @@ out:
 
 int store_session_touch(struct store *st, const unsigned char token_hash[STORE_TOKEN_HASH_BYTES], int64_t now)
 {
-	return session_exec_blob(st, "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1", token_hash,
-				 now, "session touch");
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&st->mu);
+	int rc = store_prepare_cached(st, SC_SESSION_TOUCH, "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1", &s);
+	if (rc)
+		goto out;
+	sqlite3_bind_blob(s, 1, token_hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	/* the idle clock only: caches of the session stay valid (store_accounts_generation) */
+	st->accounts_quiet = true;
+	rc = store_rc(st, sqlite3_step(s), "session touch");
+	st->accounts_quiet = false;
+out:
+	store_release(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
 }
 
 int store_session_delete(struct store *st, const unsigned char token_hash[STORE_TOKEN_HASH_BYTES])

@@ -92,4 +92,10 @@ int store_session_delete_user(struct store *st, int64_t user_id, const unsigned 
 /* Deletes sessions idle since before idle_before or created before created_before. */
 int store_session_purge(struct store *st, int64_t idle_before, int64_t created_before);
 
+/* A number that grows after every committed change to accounts, sessions,
+ * agencies or second factors (a session's last-seen touch excepted). A copy of
+ * what those tables say, taken after reading generation g, is current while this
+ * still returns g. */
+uint64_t store_accounts_generation(struct store *st);
+
 #endif

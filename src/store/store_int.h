@@ -7,6 +7,9 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -23,14 +26,56 @@ enum store_cached_stmt {
 	SC_AUDIT_LOOKUP_INSERT,
 	SC_AUDIT_DAILY_USER,
 	SC_AUDIT_DAILY_AGENCY,
+	SC_TOTP_GET,
 	SC_COUNT
+};
+
+/* Read-only connections for the hot-path reads (store_read.c). WAL lets them read
+ * while the writer connection commits, so a lookup's session, user and citizen
+ * reads never wait behind the audit projection's transaction and its fsync. Each
+ * thread is given one slot (round-robin) for its life; threads sharing a slot take
+ * turns on its mutex. */
+#define STORE_READERS 8
+
+struct store_reader {
+	pthread_mutex_t mu;
+	sqlite3 *db;             /* opened on first use; NULL when it could not be */
+	bool tried;
+	sqlite3_stmt *cached[SC_COUNT];
 };
 
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t mu;
 	sqlite3_stmt *cached[SC_COUNT];
+	char path[4096];
+	struct store_reader readers[STORE_READERS];
+	/* Bumped after every committed change to users, sessions, agencies or
+	 * user_totp (update hook marks, WAL hook bumps after the commit), so caches of
+	 * what those tables say can tell at once that they are stale. */
+	_Atomic uint64_t accounts_gen;
+	bool accounts_dirty;     /* under mu: a change not yet committed */
+	bool accounts_quiet;     /* under mu: this write does not invalidate (session touch) */
 };
+
+/* A connection to read with: a reader of the calling thread (locked) or, when
+ * none can be opened, the writer (locked). Ended with store_read_end. */
+struct store_rd {
+	sqlite3 *db;
+	sqlite3_stmt **cached;
+	pthread_mutex_t *mu;
+};
+void store_read_begin(struct store *st, struct store_rd *rd);
+void store_read_end(struct store_rd *rd);
+/* The cached statement `id` of the read connection (same contract as
+ * store_prepare_cached); give it back with store_release. */
+int store_rd_prepare(struct store_rd *rd, enum store_cached_stmt id, const char *sql, sqlite3_stmt **out);
+
+/* Readers' locks (before the writer opens); the hooks that keep accounts_gen
+ * (once it is open); closing the readers. */
+void store_read_init(struct store *st);
+void store_read_setup(struct store *st);
+void store_read_close(struct store *st);
 
 /* Maps a SQLite result code to enum store_err and logs unexpected ones. */
 int store_rc(struct store *st, int rc, const char *what);

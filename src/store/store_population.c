@@ -28,8 +28,9 @@ static const struct {
 int store_citizen_get(struct store *st, const char *citizen_id, struct store_citizen *out)
 {
 	sqlite3_stmt *s = NULL;
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare_cached(st, SC_CITIZEN_GET, "SELECT " CITIZEN_COLS " FROM population WHERE citizen_id = ?1", &s);
+	struct store_rd rd;
+	store_read_begin(st, &rd);
+	int rc = store_rd_prepare(&rd, SC_CITIZEN_GET, "SELECT " CITIZEN_COLS " FROM population WHERE citizen_id = ?1", &s);
 	if (rc)
 		goto out;
 	store_bind_text(s, 1, citizen_id);
@@ -46,11 +47,11 @@ int store_citizen_get(struct store *st, const char *citizen_id, struct store_cit
 		out->synthetic = sqlite3_column_int(s, (int)N_TEXT_COLS) != 0;
 		rc = STORE_OK;
 	} else {
-		rc = step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "citizen get");
+		rc = step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(NULL, step, "citizen get");
 	}
 out:
 	store_release(s);
-	pthread_mutex_unlock(&st->mu);
+	store_read_end(&rd);
 	return rc;
 }
 

@@ -132,13 +132,21 @@ int store_open(const char *path, enum store_open_mode mode, struct store **out, 
 		snprintf(why, why_size, "out of memory");
 		return STORE_EIO;
 	}
+	if (strlen(path) >= sizeof st->path) {
+		snprintf(why, why_size, "database path too long: %s", path);
+		free(st);
+		return STORE_EINVAL;
+	}
 	pthread_mutex_init(&st->mu, NULL);
+	store_read_init(st);
+	snprintf(st->path, sizeof st->path, "%s", path);
 	int src = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (src != SQLITE_OK) {
 		snprintf(why, why_size, "cannot open %s: %s", path, sqlite3_errstr(src));
 		rc = STORE_EIO;
 		goto out;
 	}
+	store_read_setup(st);
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
 	/* Reading the schema is the first touch of the file's pages: a file that is not
@@ -175,6 +183,7 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < SC_COUNT; i++)
 		sqlite3_finalize(st->cached[i]);
+	store_read_close(st);
 	if (st->db)
 		sqlite3_close_v2(st->db);
 	pthread_mutex_destroy(&st->mu);

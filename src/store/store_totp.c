@@ -10,9 +10,10 @@
 int store_totp_get(struct store *st, int64_t user_id, struct store_totp *out)
 {
 	sqlite3_stmt *s = NULL;
+	struct store_rd rd;
 	memset(out, 0, sizeof *out);
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st, "SELECT secret_box, confirmed_at, last_step, created_at FROM user_totp "
+	store_read_begin(st, &rd);
+	int rc = store_rd_prepare(&rd, SC_TOTP_GET, "SELECT secret_box, confirmed_at, last_step, created_at FROM user_totp "
 				   "WHERE user_id = ?1", &s);
 	if (rc)
 		goto out;
@@ -31,11 +32,11 @@ int store_totp_get(struct store *st, int64_t user_id, struct store_totp *out)
 		out->last_step = sqlite3_column_int64(s, 2);
 		out->created_at = sqlite3_column_int64(s, 3);
 	} else {
-		rc = step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(st, step, "totp get");
+		rc = step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(NULL, step, "totp get");
 	}
 out:
-	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	store_release(s);
+	store_read_end(&rd);
 	return rc;
 }
 
