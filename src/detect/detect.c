@@ -17,7 +17,7 @@
 #include "detect/detect_int.h"
 
 static const char *const rule_names[] = {"brute_force", "password_spray", "enumeration", "offhours",
-					 "multi_ip", "new_ip", "dossier_reuse",
+					 "multi_ip", "new_ip", "dossier_reuse", "volume", "dormant",
 					 /* access-log findings (weblog_alert.c) */
 					 "weblog_scanner", "weblog_injection", "weblog_brute_force", "weblog_rate", NULL};
 
@@ -311,7 +311,7 @@ int detect_open(const struct detect_deps *deps, struct detect **out, char *why, 
 	d->last_latency_ms = -1;
 	d->q = calloc(DETECT_QUEUE_MAX, sizeof *d->q);
 	d->blocks = calloc(DETECT_BLOCKS_MAX, sizeof *d->blocks);
-	if (!d->q || !d->blocks || tables_alloc(d))
+	if (!d->q || !d->blocks || tables_alloc(d) || detect_accounts_init(&d->accounts))
 		goto fail;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_mutex_init(&d->qmu, NULL);
@@ -321,6 +321,8 @@ int detect_open(const struct detect_deps *deps, struct detect **out, char *why, 
 	pthread_cond_init(&d->qidle, NULL);
 	pthread_cond_init(&d->ccv, NULL);
 	rc = detect_blocks_load(d);
+	if (rc == DETECT_OK)
+		rc = detect_accounts_load(d);
 	if (rc == DETECT_OK && pthread_create(&d->worker, NULL, detect_worker_main, d) != 0)
 		rc = DETECT_ENOMEM;
 	if (rc) {
@@ -338,6 +340,7 @@ int detect_open(const struct detect_deps *deps, struct detect **out, char *why, 
 fail:
 	if (d) {
 		tables_free(d);
+		detect_accounts_free(&d->accounts);
 		free(d->q);
 		free(d->blocks);
 		free(d);
@@ -383,6 +386,7 @@ void detect_close(struct detect *d)
 	for (size_t i = 0; i < d->qlen; i++)
 		json_decref(d->q[(d->qhead + i) % DETECT_QUEUE_MAX].detail);
 	tables_free(d);
+	detect_accounts_free(&d->accounts);
 	free(d->q);
 	free(d->blocks);
 	pthread_mutex_destroy(&d->mu);

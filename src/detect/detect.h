@@ -106,6 +106,8 @@ void detect_close(struct detect *d);
  * holidays; working hours. */
 bool detect_is_holiday(const struct config *cfg, int64_t t);
 bool detect_in_workhours(const struct config *cfg, int64_t t);
+/* Length of a working day ([workhours] end - start) in seconds. */
+int detect_workday_seconds(const struct config *cfg);
 
 /* True when `rule` names a rule of the detector. */
 bool detect_rule_known(const char *rule);
