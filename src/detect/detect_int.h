@@ -53,8 +53,11 @@ struct detect_accounts {
 };
 
 struct detect_table {
-	struct detect_entry *e;      /* DETECT_KEYS_MAX * 2 slots, open addressing */
+	struct detect_entry *e;      /* keys_max * 2 slots, open addressing */
 	size_t used;
+	size_t keys_max;             /* DETECT_KEYS_MAX, or DETECT_DOSSIER_KEYS_MAX */
+	int horizon;                 /* a key idle this long cannot fire: it may be purged */
+	int64_t purged_at;           /* last purge (in record time): one a minute at most */
 	bool full_warned;
 };
 
@@ -109,7 +112,9 @@ struct detect {
 };
 
 /* Finds or adds `key`; NULL when the table is full even after purging keys idle
- * for DETECT_HORIZON (logged once). */
+ * for the table's horizon (the rule's window; logged once). A full table is
+ * purged at most once a minute, so keys beyond its size cost a probe, not a
+ * rehash, each. */
 struct detect_entry *detect_table_get(struct detect_table *t, const char *key, int64_t now);
 void detect_entry_push(struct detect_entry *e, int64_t t, uint64_t v);
 /* i-th newest event (0 = newest); i < e->n. */
