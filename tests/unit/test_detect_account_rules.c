@@ -242,6 +242,28 @@ static void test_dormant(void **state)
 	assert_int_equal(alerts(f, "dormant"), 3);
 }
 
+/* More dossier codes in an hour than the table holds: once they are older than
+ * the rule's window they are purged, and a reused dossier is caught again. */
+static void test_dossier_table_overflow(void **state)
+{
+	struct fx *f = *state;
+	struct detect *d = open_detect(f);
+	char user[32], cid[16], dossier[40];
+	for (int i = 0; i < DETECT_DOSSIER_KEYS_MAX + 2000; i++) {
+		snprintf(user, sizeof user, "cb.%04d", i % 1000);
+		snprintf(cid, sizeof cid, "0750%02d%06d", 60 + i % 40, (i * 7919) % 1000000);
+		snprintf(dossier, sizeof dossier, "H15-260908-%07d", i);
+		lookup_ip(d, WORKDAY + i / 10, user, "10.0.0.5", cid, dossier);
+	}
+	/* two and a half hours later (dossier_window_seconds = 3600) */
+	for (int i = 0; i < 10; i++) {
+		snprintf(cid, sizeof cid, "0751%02d%06d", 60 + i, 100000 + i * 5000);
+		lookup_ip(d, WORKDAY + 9000 + i, "cb.0001", "10.0.0.5", cid, "H15-260908-REUSED");
+	}
+	assert_int_equal(alerts(f, "dossier_reuse"), 1);
+	assert_int_equal(alerts(f, NULL), 1);
+}
+
 /* ---- an ordinary fortnight ---- */
 
 struct ev {
@@ -358,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_volume_baseline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_volume_holiday, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dormant, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dossier_table_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiet_fortnight, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
