@@ -231,6 +231,16 @@ int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const ch
 	snprintf(b.ip, sizeof b.ip, "%s", c);
 	snprintf(b.reason, sizeof b.reason, "%s", reason);
 	snprintf(b.created_by, sizeof b.created_by, "%s", actor);
+	/* a block that would be refused (full of admins' blocks) is not audited */
+	pthread_mutex_lock(&d->bmu);
+	bool refused = d->nblocks == DETECT_BLOCKS_MAX && evictable(d) == d->nblocks;
+	for (size_t k = 0; refused && k < d->nblocks; k++)
+		refused = strcmp(d->blocks[k].ip, c) != 0 && d->blocks[k].expires_at > now;
+	pthread_mutex_unlock(&d->bmu);
+	if (refused) {
+		blocks_full_alert(d, now, c, "");
+		return DETECT_EFULL;
+	}
 	if (audit_block(d, "ip_block", c, actor, reason, ttl_seconds))
 		return DETECT_EAUDIT;
 	pthread_mutex_lock(&d->bmu);
