@@ -239,7 +239,8 @@ struct sim_opts {
 static void admin_view(const struct sim_opts *o, json_t *summary)
 {
 	struct sim_client a;
-	if (client_init(&a, o->url, o->insecure) || sign_in(&a, o->admin, o->admin_password, o->admin_otp, o->new_password, o->json)) {
+	if (client_init(&a, o->url, o->insecure) ||
+	    sign_in(&a, o->admin, o->admin_password, o->admin_otp, o->new_password, o->json)) {
 		client_free(&a);
 		return;
 	}

@@ -88,7 +88,8 @@ struct detect_entry *detect_table_get(struct detect_table *t, const char *key, i
 			table_purge(t, now);
 		if (t->used >= t->keys_max) {
 			if (!t->full_warned)
-				log_warn("detect", "a window table is full (%zu keys): new keys are not watched until older ones go quiet",
+				log_warn("detect",
+					 "a window table is full (%zu keys): new keys are not watched until older ones go quiet",
 					 t->keys_max);
 			t->full_warned = true;
 			return NULL;

@@ -210,15 +210,15 @@ static void blocks_full_alert(struct detect *d, int64_t now, const char *ip, con
 	pthread_mutex_unlock(&d->bmu);
 	if (quiet)
 		return;
+	const char *why = evicted[0] ? "many addresses blocked at once: an attack from many addresses, or "
+				       "block_ttl_seconds too long"
+				     : "every live block was added by an admin: new blocks are refused until some "
+				       "expire or are removed";
 	log_error("detect", "the block list is full (%d addresses): %s", DETECT_BLOCKS_MAX,
-		  evicted[0] ? "the detector's blocks closest to expiry are evicted" : "every block is an admin's: refused");
+		  evicted[0] ? "the detector's blocks closest to expiry are evicted" : "every block is an admin's");
 	detect_report(d, "block_table_full", "high", NULL, NULL,
-		      json_pack("{s:i, s:s, s:s, s:s}", "capacity", DETECT_BLOCKS_MAX, "ip", ip, "evicted_ip",
-				evicted, "message",
-				evicted[0] ? "many addresses blocked at once: an attack from many addresses, or "
-					     "block_ttl_seconds too long"
-					   : "every live block was added by an admin: new blocks are refused until some "
-					     "expire or are removed"));
+		      json_pack("{s:i, s:s, s:s, s:s}", "capacity", DETECT_BLOCKS_MAX, "ip", ip, "evicted_ip", evicted,
+				"message", why));
 }
 
 int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const char *reason, const char *actor)

@@ -45,10 +45,10 @@ static void rule_volume(struct detect *d, const struct detect_record *r, struct 
 		return;
 	acc->volume_fired = r->t;
 	detect_raise(d, r, "volume", "medium",
-		     json_pack("{s:s, s:i, s:i, s:f, s:i, s:i, s:i, s:b}", "username", r->actor, "lookups_last_hour", hour,
-			       "threshold", need, "baseline_per_hour", (double)(int64_t)(mean * 100 + 0.5) / 100, "baseline_days", days,
-			       "factor", cfg->detect.volume_factor, "floor", cfg->detect.volume_min_per_hour, "holiday",
-			       r->holiday));
+		     json_pack("{s:s, s:i, s:i, s:f, s:i, s:i, s:i, s:b}", "username", r->actor, "lookups_last_hour",
+			       hour, "threshold", need, "baseline_per_hour", (double)(int64_t)(mean * 100 + 0.5) / 100,
+			       "baseline_days", days, "factor", cfg->detect.volume_factor, "floor",
+			       cfg->detect.volume_min_per_hour, "holiday", r->holiday));
 }
 
 /* An account first seen after start: its last activity as the store knows it,
