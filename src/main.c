@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{"indicators", cli_indicators, "export indicators (web-shell hashes, blocked IPs) as STIX 2.1 or CSV"},
 	{"audit", cli_audit, "verify the audit log, who looked a citizen up, export, reindex"},
 	{"scan", cli_scan, "find attacks in web-server access logs (offline)"},
+	{"simulate", cli_simulate, "play a stolen-account scenario against a running server (simulate leak)"},
 	{"config", cli_config, "check a configuration file, or print the default one"},
 	{"version", cli_version, "print the version"},
 };

@@ -23,6 +23,7 @@ int cli_indicators(int argc, char **argv);
 int cli_scan(int argc, char **argv);
 int cli_review(int argc, char **argv);
 int cli_staff_change(int argc, char **argv);
+int cli_simulate(int argc, char **argv);
 
 /* The agency of the province's IT centre, made by init with the first admin. */
 #define ADMIN_AGENCY_CODE "TTCNTT"

@@ -87,6 +87,9 @@ struct config {
 		char suspend_rules[CONFIG_STR_MAX];
 		char block_rules[CONFIG_STR_MAX];
 		int block_ttl_seconds;
+		int volume_factor;
+		int volume_min_per_hour;
+		int dormant_days;
 	} detect;
 	struct {
 		char start[8];

@@ -48,6 +48,8 @@ static const struct i18n_entry catalogue[] = {
 	 "The account is suspended. Contact the administrator."},
 	{"ip_blocked", "Địa chỉ của bạn đang bị chặn do hoạt động bất thường. Liên hệ quản trị viên.",
 	 "Your address is blocked after unusual activity. Contact the administrator."},
+	{"block_table_full", "Danh sách chặn đã đầy (toàn bộ do quản trị viên thêm). Gỡ bớt địa chỉ hoặc chờ hết hạn.",
+	 "The block list is full and every entry is an admin's. Remove some blocks or wait until they expire."},
 	{"invalid_transition", "Không thể chuyển sự cố sang trạng thái này từ trạng thái hiện tại.",
 	 "The incident cannot move to that status from its current one."},
 	{"incident_not_closed", "Sự cố chưa kết thúc; báo cáo kết thúc (Mẫu 04) chỉ lập được khi sự cố đã đóng.",

@@ -144,3 +144,18 @@ int net_addr_format(const struct sockaddr *sa, char *out, size_t size)
 		return -1;
 	return inet_ntop(sa->sa_family, src, out, (socklen_t)size) ? 0 : -1;
 }
+
+int net_ip_canonical(const char *ip, char *out, size_t size)
+{
+	unsigned char a[16];
+	if (!ip || !out || size == 0)
+		return -1;
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return inet_ntop(AF_INET, a, out, (socklen_t)size) ? 0 : -1;
+	if (inet_pton(AF_INET6, ip, a) != 1)
+		return -1;
+	/* ::ffff:a.b.c.d is the IPv4 client of a dual-stack socket: one address, one form */
+	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)a))
+		return inet_ntop(AF_INET, a + 12, out, (socklen_t)size) ? 0 : -1;
+	return inet_ntop(AF_INET6, a, out, (socklen_t)size) ? 0 : -1;
+}

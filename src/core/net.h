@@ -37,4 +37,10 @@ bool net_cidr_contains(const struct net_cidr *c, const struct sockaddr *sa);
 /* Writes the numeric address of `sa` (no port) into `out`; returns 0 or -1. */
 int net_addr_format(const struct sockaddr *sa, char *out, size_t size);
 
+/* Writes the one canonical text of an IP address: inet_pton then inet_ntop, so
+ * "2001:DB8::1" and "2001:db8:0::1" are both "2001:db8::1", and an IPv4-mapped
+ * "::ffff:192.0.2.1" is "192.0.2.1". Returns 0, or -1 when `ip` is not an
+ * address (out is then unchanged). */
+int net_ip_canonical(const char *ip, char *out, size_t size);
+
 #endif

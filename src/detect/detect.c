@@ -17,7 +17,7 @@
 #include "detect/detect_int.h"
 
 static const char *const rule_names[] = {"brute_force", "password_spray", "enumeration", "offhours",
-					 "multi_ip", "new_ip", "dossier_reuse",
+					 "multi_ip", "new_ip", "dossier_reuse", "volume", "dormant",
 					 /* access-log findings (weblog_alert.c) */
 					 "weblog_scanner", "weblog_injection", "weblog_brute_force", "weblog_rate", NULL};
 
@@ -45,25 +45,28 @@ uint64_t detect_hash(const char *s)
 	return h;
 }
 
-static struct detect_entry *probe(struct detect_entry *e, const char *key)
+static struct detect_entry *probe(struct detect_entry *e, size_t cap, const char *key)
 {
-	size_t cap = 2 * DETECT_KEYS_MAX;
 	for (size_t i = detect_hash(key) % cap;; i = (i + 1) % cap)
 		if (!e[i].key[0] || strcmp(e[i].key, key) == 0)
 			return &e[i];
 }
 
-/* Rehashes the keys that saw an event within DETECT_HORIZON of now. */
+#define PURGE_INTERVAL 60
+
+/* Rehashes the keys that saw an event within the table's horizon of now. */
 static void table_purge(struct detect_table *t, int64_t now)
 {
-	struct detect_entry *fresh = calloc(2 * DETECT_KEYS_MAX, sizeof *fresh);
+	size_t cap = 2 * t->keys_max;
+	t->purged_at = now;
+	struct detect_entry *fresh = calloc(cap, sizeof *fresh);
 	if (!fresh)
 		return;
 	size_t used = 0;
-	for (size_t i = 0; i < 2 * DETECT_KEYS_MAX; i++) {
-		if (!t->e[i].key[0] || t->e[i].last < now - DETECT_HORIZON)
+	for (size_t i = 0; i < cap; i++) {
+		if (!t->e[i].key[0] || t->e[i].last < now - t->horizon)
 			continue;
-		*probe(fresh, t->e[i].key) = t->e[i];
+		*probe(fresh, cap, t->e[i].key) = t->e[i];
 		used++;
 	}
 	free(t->e);
@@ -77,18 +80,21 @@ struct detect_entry *detect_table_get(struct detect_table *t, const char *key, i
 		return NULL;
 	char k[DETECT_KEY_MAX];
 	snprintf(k, sizeof k, "%s", key);
-	struct detect_entry *e = probe(t->e, k);
+	struct detect_entry *e = probe(t->e, 2 * t->keys_max, k);
 	if (e->key[0])
 		return e;
-	if (t->used >= DETECT_KEYS_MAX) {
-		table_purge(t, now);
-		if (t->used >= DETECT_KEYS_MAX) {
+	if (t->used >= t->keys_max) {
+		if (now - t->purged_at >= PURGE_INTERVAL || now < t->purged_at)
+			table_purge(t, now);
+		if (t->used >= t->keys_max) {
 			if (!t->full_warned)
-				log_warn("detect", "a window table is full (%d keys): new keys are not watched", DETECT_KEYS_MAX);
+				log_warn("detect",
+					 "a window table is full (%zu keys): new keys are not watched until older ones go quiet",
+					 t->keys_max);
 			t->full_warned = true;
 			return NULL;
 		}
-		e = probe(t->e, k);
+		e = probe(t->e, 2 * t->keys_max, k);
 	}
 	memset(e, 0, sizeof *e);
 	memcpy(e->key, k, sizeof k);
@@ -275,9 +281,16 @@ int detect_rebuild(struct detect *d, const char *data_dir, char *why, size_t why
 
 static int tables_alloc(struct detect *d)
 {
+	const struct config *cfg = d->deps.cfg;
 	struct detect_table *ts[] = {&d->brute, &d->spray, &d->enumer, &d->dossier, &d->ips, &d->offhours};
+	/* a key idle longer than its rule's window (or quiet time) is as good as new */
+	int horizons[] = {cfg->detect.brute_force_window_seconds, cfg->detect.spray_window_seconds,
+			  cfg->detect.enumeration_window_seconds, cfg->detect.dossier_window_seconds, DETECT_HORIZON,
+			  3600};
 	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
-		ts[i]->e = calloc(2 * DETECT_KEYS_MAX, sizeof *ts[i]->e);
+		ts[i]->keys_max = ts[i] == &d->dossier ? DETECT_DOSSIER_KEYS_MAX : DETECT_KEYS_MAX;
+		ts[i]->horizon = horizons[i];
+		ts[i]->e = calloc(2 * ts[i]->keys_max, sizeof *ts[i]->e);
 		if (!ts[i]->e)
 			return DETECT_ENOMEM;
 	}
@@ -311,7 +324,7 @@ int detect_open(const struct detect_deps *deps, struct detect **out, char *why, 
 	d->last_latency_ms = -1;
 	d->q = calloc(DETECT_QUEUE_MAX, sizeof *d->q);
 	d->blocks = calloc(DETECT_BLOCKS_MAX, sizeof *d->blocks);
-	if (!d->q || !d->blocks || tables_alloc(d))
+	if (!d->q || !d->blocks || tables_alloc(d) || detect_accounts_init(&d->accounts))
 		goto fail;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_mutex_init(&d->qmu, NULL);
@@ -321,6 +334,8 @@ int detect_open(const struct detect_deps *deps, struct detect **out, char *why, 
 	pthread_cond_init(&d->qidle, NULL);
 	pthread_cond_init(&d->ccv, NULL);
 	rc = detect_blocks_load(d);
+	if (rc == DETECT_OK)
+		rc = detect_accounts_load(d);
 	if (rc == DETECT_OK && pthread_create(&d->worker, NULL, detect_worker_main, d) != 0)
 		rc = DETECT_ENOMEM;
 	if (rc) {
@@ -338,6 +353,7 @@ int detect_open(const struct detect_deps *deps, struct detect **out, char *why, 
 fail:
 	if (d) {
 		tables_free(d);
+		detect_accounts_free(&d->accounts);
 		free(d->q);
 		free(d->blocks);
 		free(d);
@@ -383,6 +399,7 @@ void detect_close(struct detect *d)
 	for (size_t i = 0; i < d->qlen; i++)
 		json_decref(d->q[(d->qhead + i) % DETECT_QUEUE_MAX].detail);
 	tables_free(d);
+	detect_accounts_free(&d->accounts);
 	free(d->q);
 	free(d->blocks);
 	pthread_mutex_destroy(&d->mu);

@@ -7,9 +7,10 @@
  * actions run on the detector's own worker thread. Windows are rebuilt from the
  * last 24 hours of the audit log at start. Rules and tuning: docs/DETECTION.md.
  *
- * Bounds: each rule keeps at most DETECT_KEYS_MAX keys (accounts, addresses,
- * dossier codes) with the last DETECT_RING events each; stale keys are purged
- * when a table fills; actions wait in a queue of DETECT_QUEUE_MAX.
+ * Bounds: each rule keeps at most DETECT_KEYS_MAX keys (accounts, addresses;
+ * DETECT_DOSSIER_KEYS_MAX dossier codes) with the last DETECT_RING events each;
+ * keys idle longer than their rule's window are purged when a table fills (at
+ * most once a minute); actions wait in a queue of DETECT_QUEUE_MAX.
  */
 #ifndef CANHGAC_DETECT_DETECT_H
 #define CANHGAC_DETECT_DETECT_H
@@ -38,6 +39,7 @@ enum detect_err {
 
 #define DETECT_RING 32
 #define DETECT_KEYS_MAX 8192
+#define DETECT_DOSSIER_KEYS_MAX 32768 /* a province's peak hour has more dossiers than officers */
 #define DETECT_QUEUE_MAX 1024
 #define DETECT_BLOCKS_MAX 4096
 
@@ -106,6 +108,8 @@ void detect_close(struct detect *d);
  * holidays; working hours. */
 bool detect_is_holiday(const struct config *cfg, int64_t t);
 bool detect_in_workhours(const struct config *cfg, int64_t t);
+/* Length of a working day ([workhours] end - start) in seconds. */
+int detect_workday_seconds(const struct config *cfg);
 
 /* True when `rule` names a rule of the detector. */
 bool detect_rule_known(const char *rule);

@@ -139,8 +139,12 @@ void *detect_worker_main(void *arg)
 static int load_one(const struct store_block *b, void *arg)
 {
 	struct detect *d = arg;
-	if (d->nblocks < DETECT_BLOCKS_MAX)
-		d->blocks[d->nblocks++] = *b;
+	if (d->nblocks < DETECT_BLOCKS_MAX) {
+		d->blocks[d->nblocks] = *b;
+		/* rows stored before addresses were canonicalised */
+		net_ip_canonical(b->ip, d->blocks[d->nblocks].ip, sizeof d->blocks[d->nblocks].ip);
+		d->nblocks++;
+	}
 	return 0;
 }
 
@@ -149,23 +153,24 @@ int detect_blocks_load(struct detect *d)
 	return store_block_list(d->deps.st, clock_now(), load_one, d) ? DETECT_ESTORE : DETECT_OK;
 }
 
+/* The canonical text of ip into out (net_ip_canonical); false when not an address. */
+static bool canon(const char *ip, char out[64])
+{
+	return ip && net_ip_canonical(ip, out, 64) == 0;
+}
+
 bool detect_ip_blocked(struct detect *d, const char *ip)
 {
-	if (!d || !ip)
+	char c[64];
+	if (!d || !canon(ip, c))
 		return false;
 	int64_t now = clock_now();
 	bool hit = false;
 	pthread_mutex_lock(&d->bmu);
 	for (size_t i = 0; i < d->nblocks && !hit; i++)
-		hit = d->blocks[i].expires_at > now && strcmp(d->blocks[i].ip, ip) == 0;
+		hit = d->blocks[i].expires_at > now && strcmp(d->blocks[i].ip, c) == 0;
 	pthread_mutex_unlock(&d->bmu);
 	return hit;
-}
-
-static bool ip_valid(const char *ip)
-{
-	unsigned char buf[16];
-	return ip && (inet_pton(AF_INET, ip, buf) == 1 || inet_pton(AF_INET6, ip, buf) == 1);
 }
 
 /* Audits a block change before it is made (fail closed): DETECT_EAUDIT when the
@@ -181,33 +186,95 @@ static int audit_block(struct detect *d, const char *type, const char *ip, const
 	return auth_audit(d->deps.auth, type, actor, NULL, NULL, kv) ? DETECT_EAUDIT : DETECT_OK;
 }
 
+#define BLOCKS_FULL_QUIET 3600 /* one block_table_full alert an hour */
+
+/* The slot of the detector's own block closest to expiry (an admin's block is
+ * never evicted), or nblocks when there is none. Under bmu. */
+static size_t evictable(const struct detect *d)
+{
+	size_t best = d->nblocks;
+	for (size_t i = 0; i < d->nblocks; i++)
+		if (strcmp(d->blocks[i].created_by, "detector") == 0 &&
+		    (best == d->nblocks || d->blocks[i].expires_at < d->blocks[best].expires_at))
+			best = i;
+	return best;
+}
+
+/* Raises block_table_full unless one was raised within BLOCKS_FULL_QUIET. */
+static void blocks_full_alert(struct detect *d, int64_t now, const char *ip, const char *evicted)
+{
+	pthread_mutex_lock(&d->bmu);
+	bool quiet = d->blocks_full_alerted && now - d->blocks_full_alerted < BLOCKS_FULL_QUIET;
+	if (!quiet)
+		d->blocks_full_alerted = now;
+	pthread_mutex_unlock(&d->bmu);
+	if (quiet)
+		return;
+	const char *why = evicted[0] ? "many addresses blocked at once: an attack from many addresses, or "
+				       "block_ttl_seconds too long"
+				     : "every live block was added by an admin: new blocks are refused until some "
+				       "expire or are removed";
+	log_error("detect", "the block list is full (%d addresses): %s", DETECT_BLOCKS_MAX,
+		  evicted[0] ? "the detector's blocks closest to expiry are evicted" : "every block is an admin's");
+	detect_report(d, "block_table_full", "high", NULL, NULL,
+		      json_pack("{s:i, s:s, s:s, s:s}", "capacity", DETECT_BLOCKS_MAX, "ip", ip, "evicted_ip", evicted,
+				"message", why));
+}
+
 int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const char *reason, const char *actor)
 {
-	if (!ip_valid(ip) || ttl_seconds < 1 || ttl_seconds > 30 * 86400 || !reason || strlen(reason) > 255)
+	char c[64], evicted[64] = "";
+	if (!canon(ip, c) || ttl_seconds < 1 || ttl_seconds > 30 * 86400 || !reason || strlen(reason) > 255)
 		return DETECT_EINVAL;
 	int64_t now = clock_now();
 	struct store_block b = {.created_at = now, .expires_at = now + ttl_seconds};
-	snprintf(b.ip, sizeof b.ip, "%s", ip);
+	snprintf(b.ip, sizeof b.ip, "%s", c);
 	snprintf(b.reason, sizeof b.reason, "%s", reason);
 	snprintf(b.created_by, sizeof b.created_by, "%s", actor);
-	if (audit_block(d, "ip_block", ip, actor, reason, ttl_seconds))
+	/* a block that would be refused (full of admins' blocks) is not audited */
+	pthread_mutex_lock(&d->bmu);
+	bool refused = d->nblocks == DETECT_BLOCKS_MAX && evictable(d) == d->nblocks;
+	for (size_t k = 0; refused && k < d->nblocks; k++)
+		refused = strcmp(d->blocks[k].ip, c) != 0 && d->blocks[k].expires_at > now;
+	pthread_mutex_unlock(&d->bmu);
+	if (refused) {
+		blocks_full_alert(d, now, c, "");
+		return DETECT_EFULL;
+	}
+	if (audit_block(d, "ip_block", c, actor, reason, ttl_seconds))
 		return DETECT_EAUDIT;
 	pthread_mutex_lock(&d->bmu);
 	size_t i = 0;
-	while (i < d->nblocks && strcmp(d->blocks[i].ip, ip) != 0)
+	while (i < d->nblocks && strcmp(d->blocks[i].ip, c) != 0)
 		i++;
+	bool full = false;
 	if (i == d->nblocks) {
 		for (i = 0; i < d->nblocks && d->blocks[i].expires_at > now; i++)
 			;
 		if (i == d->nblocks && d->nblocks == DETECT_BLOCKS_MAX) {
-			pthread_mutex_unlock(&d->bmu);
-			return DETECT_EFULL;
+			full = true;
+			i = evictable(d);
+			if (i < d->nblocks)
+				snprintf(evicted, sizeof evicted, "%s", d->blocks[i].ip);
 		}
-		if (i == d->nblocks)
+		if (i == d->nblocks && !full)
 			d->nblocks++;
 	}
-	d->blocks[i] = b;
+	if (i < d->nblocks)
+		d->blocks[i] = b;
 	pthread_mutex_unlock(&d->bmu);
+	if (full)
+		blocks_full_alert(d, now, c, evicted);
+	if (full && !evicted[0])
+		return DETECT_EFULL;
+	if (evicted[0]) {
+		/* audited after the fact: the choice is made under the block lock, which
+		 * must not wait for the audit log */
+		if (store_block_delete(d->deps.st, evicted) != STORE_OK)
+			log_error("detect", "cannot remove the evicted block of %s from the store", evicted);
+		if (audit_block(d, "ip_unblock", evicted, "detector", "evicted: block list full", 0))
+			log_error("detect", "the eviction of the block of %s could not be audited", evicted);
+	}
 	if (store_block_put(d->deps.st, &b))
 		return DETECT_ESTORE;
 	return DETECT_OK;
@@ -215,27 +282,34 @@ int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const ch
 
 int detect_block_remove(struct detect *d, const char *ip, const char *actor)
 {
+	char c[64];
+	if (!ip)
+		return DETECT_EINVAL;
+	if (!canon(ip, c))
+		snprintf(c, sizeof c, "%s", ip); /* not an address: only a stored oddity can match */
 	bool found = false, live = false;
 	pthread_mutex_lock(&d->bmu);
 	for (size_t i = 0; i < d->nblocks && !live; i++)
-		live = strcmp(d->blocks[i].ip, ip) == 0;
+		live = strcmp(d->blocks[i].ip, c) == 0;
 	pthread_mutex_unlock(&d->bmu);
-	if (live && audit_block(d, "ip_unblock", ip, actor, NULL, 0))
+	if (live && audit_block(d, "ip_unblock", c, actor, NULL, 0))
 		return DETECT_EAUDIT; /* audited first: nothing changed */
 	pthread_mutex_lock(&d->bmu);
 	for (size_t i = 0; i < d->nblocks; i++)
-		if (strcmp(d->blocks[i].ip, ip) == 0) {
+		if (strcmp(d->blocks[i].ip, c) == 0) {
 			d->blocks[i] = d->blocks[--d->nblocks];
 			found = true;
 			break;
 		}
 	pthread_mutex_unlock(&d->bmu);
-	int rc = store_block_delete(d->deps.st, ip);
+	int rc = store_block_delete(d->deps.st, c);
+	if (rc == STORE_ENOTFOUND && strcmp(c, ip) != 0)
+		rc = store_block_delete(d->deps.st, ip); /* a row stored in another form */
 	if (rc && rc != STORE_ENOTFOUND)
 		return DETECT_ESTORE;
 	if (!found && rc == STORE_ENOTFOUND)
 		return DETECT_ENOTFOUND;
-	if (!live && audit_block(d, "ip_unblock", ip, actor, NULL, 0))
+	if (!live && audit_block(d, "ip_unblock", c, actor, NULL, 0))
 		return DETECT_EAUDIT; /* only an expired block's row was removed */
 	return DETECT_OK;
 }

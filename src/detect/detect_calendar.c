@@ -103,3 +103,9 @@ bool detect_in_workhours(const struct config *cfg, int64_t t)
 	int sec = clock_local_seconds_of_day(t);
 	return sec >= hhmm_seconds(cfg->workhours.start) && sec < hhmm_seconds(cfg->workhours.end);
 }
+
+int detect_workday_seconds(const struct config *cfg)
+{
+	int s = hhmm_seconds(cfg->workhours.end) - hhmm_seconds(cfg->workhours.start);
+	return s > 0 ? s : 3600;
+}

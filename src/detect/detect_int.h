@@ -26,9 +26,38 @@ struct detect_entry {
 	char extra[64];              /* rule's note, e.g. the last address */
 };
 
+/* What the detector remembers of an account beyond its 24-hour windows: the
+ * last use (rule 8, dormant) and lookups per local day of the last month and per
+ * 2-minute bucket of the last hour (rule 4, volume). One per account that signed
+ * in or looked up; loaded from the store at start (detect_accounts.c). */
+#define DETECT_ACCOUNTS_MAX 65536
+#define DETECT_DAYS 32              /* day slots: today and the 30 days before, and one spare */
+#define DETECT_BASELINE_DAYS 30
+#define DETECT_BUCKETS 30           /* 30 buckets of 2 minutes: the last hour */
+#define DETECT_BUCKET_SECONDS 120
+
+struct detect_account {
+	char key[DETECT_KEY_MAX];    /* username; "" = free slot */
+	int64_t last_active;         /* newest sign-in or lookup (or creation, password set); 0 unknown */
+	int64_t volume_fired;        /* last volume alert (0: never) */
+	int32_t day;                 /* newest local day in count[] (0: none) */
+	int32_t bucket;              /* newest bucket in recent[] (t / DETECT_BUCKET_SECONDS) */
+	uint16_t count[DETECT_DAYS]; /* lookups of local day D in count[D % DETECT_DAYS], saturating */
+	uint16_t recent[DETECT_BUCKETS];
+};
+
+struct detect_accounts {
+	struct detect_account *e;    /* open addressing, cap slots, at most 3/4 used */
+	size_t cap, used;
+	bool full_warned;
+};
+
 struct detect_table {
-	struct detect_entry *e;      /* DETECT_KEYS_MAX * 2 slots, open addressing */
+	struct detect_entry *e;      /* keys_max * 2 slots, open addressing */
 	size_t used;
+	size_t keys_max;             /* DETECT_KEYS_MAX, or DETECT_DOSSIER_KEYS_MAX */
+	int horizon;                 /* a key idle this long cannot fire: it may be purged */
+	int64_t purged_at;           /* last purge (in record time): one a minute at most */
 	bool full_warned;
 };
 
@@ -58,6 +87,7 @@ struct detect {
 	pthread_mutex_t mu;          /* the windows */
 	bool replaying;
 	struct detect_table brute, spray, enumer, dossier, ips, offhours;
+	struct detect_accounts accounts;
 
 	pthread_mutex_t qmu;         /* the action queue */
 	pthread_cond_t qcv, qidle;
@@ -78,10 +108,13 @@ struct detect {
 	bool audit_down;
 
 	int64_t last_latency_ms;     /* under qmu */
+	int64_t blocks_full_alerted; /* last block_table_full alert, under bmu */
 };
 
 /* Finds or adds `key`; NULL when the table is full even after purging keys idle
- * for DETECT_HORIZON (logged once). */
+ * for the table's horizon (the rule's window; logged once). A full table is
+ * purged at most once a minute, so keys beyond its size cost a probe, not a
+ * rehash, each. */
 struct detect_entry *detect_table_get(struct detect_table *t, const char *key, int64_t now);
 void detect_entry_push(struct detect_entry *e, int64_t t, uint64_t v);
 /* i-th newest event (0 = newest); i < e->n. */
@@ -104,6 +137,23 @@ void detect_rules_auth(struct detect *d, const struct detect_record *r);
 void detect_rules_lookup(struct detect *d, const struct detect_record *r);
 /* The address rules (multi_ip, new_ip) on a successful use of an account. */
 void detect_rules_ips(struct detect *d, const struct detect_record *r);
+
+/* detect_accounts.c: the account memory. get finds or adds (NULL when
+ * DETECT_ACCOUNTS_MAX accounts are known, logged once). */
+int detect_accounts_init(struct detect_accounts *a);
+void detect_accounts_free(struct detect_accounts *a);
+struct detect_account *detect_account_get(struct detect_accounts *a, const char *key);
+/* Adds n lookups on local day `day` (days older than the ring are ignored). */
+void detect_account_add_day(struct detect_account *acc, int64_t day, unsigned n);
+/* Counts one lookup at t in the hour buckets; returns the lookups of the last hour. */
+int detect_account_hour(struct detect_account *acc, int64_t t);
+/* Lookups and active days (days with any) of the 30 local days before `today`. */
+void detect_account_baseline(const struct detect_account *acc, int64_t today, int64_t *total, int *days);
+/* Loads daily counts of the last month and each account's last activity. */
+int detect_accounts_load(struct detect *d);
+
+/* detect_rules_account.c: volume (on lookups) and dormant (on sign-ins and lookups). */
+void detect_rules_account(struct detect *d, const struct detect_record *r, bool lookup);
 
 /* detect_actions.c */
 void *detect_worker_main(void *arg);

@@ -89,6 +89,7 @@ void detect_rules_auth(struct detect *d, const struct detect_record *r)
 		rule_spray(d, r, username);
 	} else if (strcmp(r->type, "signin_ok") == 0) {
 		rule_ips(d, r);
+		detect_rules_account(d, r, false);
 	}
 }
 

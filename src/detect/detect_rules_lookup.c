@@ -110,4 +110,5 @@ void detect_rules_lookup(struct detect *d, const struct detect_record *r)
 	rule_dossier(d, r, citizen_id, dossier);
 	rule_offhours(d, r);
 	detect_rules_ips(d, r);
+	detect_rules_account(d, r, true);
 }

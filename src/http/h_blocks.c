@@ -39,6 +39,8 @@ void h_blocks_create(struct http_req *req, struct http_resp *resp)
 		http_resp_error(req, resp, 400, "invalid_request", json_pack("{s:s}", "field", field ? field : "ip"));
 	else if (rc == DETECT_EAUDIT)
 		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
+	else if (rc == DETECT_EFULL) /* every live block is an admin's: nothing may be evicted */
+		http_resp_error(req, resp, 503, "block_table_full", json_pack("{s:i}", "capacity", DETECT_BLOCKS_MAX));
 	else if (rc)
 		http_resp_error(req, resp, 500, "internal_error", NULL);
 	else

@@ -132,7 +132,7 @@ static enum MHD_Result send_resp(struct http_server *srv, struct MHD_Connection 
 	return ok;
 }
 
-static void client_ip(struct http_server *srv, struct MHD_Connection *c, char *out, size_t size)
+static void client_ip_from(struct http_server *srv, struct MHD_Connection *c, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(out, size, "unknown");
@@ -173,6 +173,17 @@ static void client_ip(struct http_server *srv, struct MHD_Connection *c, char *o
 		}
 		*comma = '\0';
 	}
+}
+
+/* The client's address in its one canonical text (IPv4-mapped IPv6 as IPv4,
+ * IPv6 lower case and compressed), so blocks, throttles and the audit agree on
+ * who it is whatever form the socket or X-Forwarded-For gave. */
+static void client_ip(struct http_server *srv, struct MHD_Connection *c, char *out, size_t size)
+{
+	char raw[64];
+	client_ip_from(srv, c, raw, sizeof raw);
+	if (net_ip_canonical(raw, out, size) != 0)
+		snprintf(out, size, "%s", raw);
 }
 
 static void req_init(struct http_server *srv, struct MHD_Connection *c, struct http_req *req,

@@ -268,3 +268,25 @@ int store_audit_daily_count_agency(struct store *st, const char *agency, int64_t
 	return daily_count(st, "SELECT count FROM audit_daily_agency WHERE agency = ?1 AND day = ?2",
 			   agency, day, n);
 }
+
+int store_audit_daily_users_since(struct store *st, int64_t from_day, store_audit_daily_fn fn, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&st->mu);
+	int rc = store_prepare(st, "SELECT username, day, count FROM audit_daily_user WHERE day >= ?1", &s);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, from_day);
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *u = (const char *)sqlite3_column_text(s, 0);
+		if (u && fn(u, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2), arg))
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = store_rc(st, step, "audit daily counts");
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}

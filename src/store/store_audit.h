@@ -67,4 +67,10 @@ int store_audit_lookups_by_agency(struct store *st, const char *agency, int limi
 int store_audit_daily_count_user(struct store *st, const char *username, int64_t day, int64_t *n);
 int store_audit_daily_count_agency(struct store *st, const char *agency, int64_t day, int64_t *n);
 
+/* Calls fn(username, day, count) for every user's daily count on local days >=
+ * from_day (the detector's 30-day baselines); fn must not call the store and
+ * stops the walk by returning non-zero. */
+typedef int (*store_audit_daily_fn)(const char *username, int64_t day, int64_t count, void *arg);
+int store_audit_daily_users_since(struct store *st, int64_t from_day, store_audit_daily_fn fn, void *arg);
+
 #endif
