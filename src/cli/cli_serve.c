@@ -20,6 +20,7 @@
 #include "core/datadir.h"
 #include "core/log.h"
 #include "detect/detect.h"
+#include "fim/watch.h"
 #include "http/app.h"
 #include "http/http.h"
 #include "lookup/lookup.h"
@@ -87,6 +88,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	static struct lookup_service lookup;
 	struct detect *detect = NULL;
 	struct notify *notify = NULL;
+	struct fim_watch *fimw = NULL;
 	bool lookup_open = false;
 	struct http_server *srv = NULL;
 	int rc = CLI_FAIL;
@@ -124,6 +126,12 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		fprintf(stderr, "canhgac serve: %s\n", why);
 		goto out;
 	}
+	/* The web-root watcher ([fim] roots): its findings go through the detector. */
+	struct fim_watch_deps fd = {.cfg = &cfg, .st = st, .detect = detect};
+	if (fim_watch_start(&fd, &fimw, why, sizeof why)) {
+		fprintf(stderr, "canhgac serve: %s\n", why);
+		goto out;
+	}
 	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .lookup = &lookup, .detect = detect,
 			  .data_dir = dir, .started_at = clock_now(), .notify = notify};
 	if (http_server_start(&app, &cfg, listen, &srv, why, sizeof why)) {
@@ -138,6 +146,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	http_server_stop(srv);
 	rc = CLI_OK;
 out:
+	fim_watch_stop(fimw); /* before the detector it reports to */
 	if (detect) /* stop acting while the audit and accounts are still open */
 		detect_stop(detect);
 	notify_close(notify); /* after the detector and the HTTP server: nothing raises any more */

@@ -17,7 +17,10 @@
 #include "detect/detect_int.h"
 
 static const char *const rule_names[] = {"brute_force", "password_spray", "enumeration", "offhours",
-					 "multi_ip", "new_ip", "dossier_reuse", NULL};
+					 "multi_ip", "new_ip", "dossier_reuse",
+					 /* the web-root watcher (src/fim/watch.c) */
+					 "fim_webshell", "fim_upload_script", "fim_symlink", "fim_change", "fim_mode",
+					 NULL};
 
 bool detect_rule_known(const char *rule)
 {

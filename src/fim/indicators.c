@@ -81,10 +81,11 @@ static int stix_add(struct stix_ctx *c, const char *name, const char *descriptio
 
 static int stix_webshell(const struct store_fim_finding *f, void *arg)
 {
-	char pattern[128], desc[1024];
+	char pattern[128], desc[1024], path[640];
 	snprintf(pattern, sizeof pattern, "[file:hashes.'SHA-256' = '%s']", f->sha256);
-	snprintf(desc, sizeof desc, "Web shell found in a web root at %s (rules: %s)", f->path,
-		 f->rule ? f->rule : "-");
+	/* The path as text: a non-UTF-8 name must not make the bundle fail. */
+	snprintf(desc, sizeof desc, "Web shell found in a web root at %s (rules: %.256s)",
+		 fim_path_text(f->path, path, sizeof path), f->rule ? f->rule : "-");
 	return stix_add(arg, "Web shell file", desc, pattern, f->seen_at, 0, "web-shell", "installation");
 }
 
@@ -188,8 +189,9 @@ static int csv_row(struct csv_buf *b, const char *type, const char *value, int64
 
 static int csv_webshell(const struct store_fim_finding *f, void *arg)
 {
-	char desc[1024];
-	snprintf(desc, sizeof desc, "web shell at %s (rules: %s)", f->path, f->rule ? f->rule : "-");
+	char desc[1024], path[640];
+	snprintf(desc, sizeof desc, "web shell at %s (rules: %.256s)", fim_path_text(f->path, path, sizeof path),
+		 f->rule ? f->rule : "-");
 	return csv_row(arg, "file-sha256", f->sha256, f->seen_at, "fim", desc);
 }
 
