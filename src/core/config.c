@@ -203,6 +203,8 @@ static const struct cfg_key cfg_keys[] = {
 	STR("fim", "roots", fim.roots, C_NONE, "", "web roots to watch"),
 	STR("fim", "exclude", fim.exclude, C_NONE, "", "glob patterns left out of the baseline"),
 	INT("fim", "rescan_seconds", fim.rescan_seconds, 60, 86400, "3600", "full rescan period"),
+	STR("fim", "organisation", fim.organisation, C_NONE, "canhgac security gateway of the province",
+	    "the reporting organisation named in the indicators' STIX bundle (identity)"),
 	STR("notify", "webhook_url", notify.webhook_url, C_NONE, "",
 	    "http(s) URL that gets a JSON POST for each alert and incident change; empty: no webhook"),
 	STR("notify", "webhook_secret", notify.webhook_secret, C_NONE, "",

@@ -9,6 +9,7 @@
  */
 #include "fim/indicators.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,27 @@
 #include "core/clock.h"
 #include "fim/fim.h"
 #include "store/store.h"
+
+int fim_indicators_parse_since(const char *s, int64_t *out)
+{
+	int64_t day;
+	char *end;
+	if (!s || !*s)
+		return -1;
+	if (!clock_parse_rfc3339(s, out))
+		return 0;
+	if (!clock_parse_local_date(s, &day)) {
+		*out = clock_local_day_start(day);
+		return 0;
+	}
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (s[0] >= '0' && s[0] <= '9' && !*end && !errno && v >= 0) {
+		*out = v;
+		return 0;
+	}
+	return -1;
+}
 
 void fim_indicators_uuid4(char out[37])
 {
