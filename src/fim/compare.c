@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fim/pool.h"
 #include "fim/walk.h"
 #include "store/store.h"
 
@@ -57,6 +58,7 @@ struct check_ctx {
 	fim_note_fn note;
 	void *arg;
 	struct fim_list skipped; /* unreadable or unstable this time: not "removed" */
+	const struct fim_pool_item *items; /* the pool's results, one per entry of cur (or NULL) */
 };
 
 static void check_note(const char *path, int err, const char *why, void *arg)
@@ -137,14 +139,34 @@ static int symlink_rule(struct check_ctx *c, struct fim_finding *f)
 	return FIM_OK;
 }
 
-static int changed_or_added(struct check_ctx *c, const char *kind, const struct store_fim_file *cur)
+/* The pool scanned it already: its rules and the path rule. */
+static int pool_result(struct check_ctx *c, const struct store_fim_file *cur, const struct fim_pool_item *it)
+{
+	char rules[FIM_RULES_MAX];
+	const char *path_rule = fim_scan_path_rule(cur->path);
+	snprintf(rules, sizeof rules, "%s", it->rules ? it->rules : "");
+	if (path_rule) {
+		size_t have = strlen(rules);
+		snprintf(rules + have, sizeof rules - have, "%s%s", have ? "," : "", path_rule);
+	}
+	if (!rules[0])
+		return FIM_OK;
+	struct fim_finding *f = finding_add(c->out, "webshell", cur->path, cur);
+	if (!f)
+		return FIM_ENOMEM;
+	memcpy(f->rule, rules, sizeof f->rule);
+	return FIM_OK;
+}
+
+static int changed_or_added(struct check_ctx *c, const char *kind, const struct store_fim_file *cur,
+			    const struct fim_pool_item *it)
 {
 	struct fim_finding *f = finding_add(c->out, kind, cur->path, cur);
 	if (!f)
 		return FIM_ENOMEM;
 	if (S_ISLNK(cur->mode))
 		return symlink_rule(c, f);
-	return scan_one(c, cur);
+	return it ? pool_result(c, cur, it) : scan_one(c, cur);
 }
 
 static int merge(struct check_ctx *c, const struct fim_list *base, const struct fim_list *cur)
@@ -152,17 +174,22 @@ static int merge(struct check_ctx *c, const struct fim_list *base, const struct 
 	size_t i = 0, j = 0;
 	int rc = FIM_OK;
 	while (!rc && (i < base->n || j < cur->n)) {
+		if (j < cur->n && c->items && c->items[j].rc) { /* not hashed: noted already */
+			j++;
+			continue;
+		}
+		const struct fim_pool_item *it = c->items && j < cur->n ? &c->items[j] : NULL;
 		int cmp = i == base->n ? 1 : j == cur->n ? -1 : strcmp(base->v[i].path, cur->v[j].path);
 		if (cmp < 0) {
 			const struct store_fim_file *b = &base->v[i++];
 			if (!skipped_has(c, b->path) && !finding_add(c->out, "removed", b->path, b))
 				rc = FIM_ENOMEM;
 		} else if (cmp > 0) {
-			rc = changed_or_added(c, "added", &cur->v[j++]);
+			rc = changed_or_added(c, "added", &cur->v[j++], it);
 		} else {
 			const struct store_fim_file *b = &base->v[i++], *n = &cur->v[j++];
 			if (strcmp(b->sha256, n->sha256) || strcmp(b->blake2b, n->blake2b) || b->size != n->size)
-				rc = changed_or_added(c, "changed", n);
+				rc = changed_or_added(c, "changed", n, it);
 			if (!rc && (b->mode != n->mode || b->uid != n->uid) &&
 			    !finding_add(c->out, "mode", n->path, n))
 				rc = FIM_ENOMEM;
@@ -213,6 +240,25 @@ int fim_findings_record(struct store *st, const struct fim_finding *v, size_t n,
 	return rc;
 }
 
+/* The pool's notes, in path order: files that could not be hashed, new or
+ * changed files over the scan cap, failed scans; and the scan count. */
+static void pool_notes(struct check_ctx *c, const struct fim_list *cur)
+{
+	for (size_t k = 0; k < cur->n; k++) {
+		const struct fim_pool_item *it = &c->items[k];
+		if (it->rc)
+			check_note(cur->v[k].path, it->rc, it->why, c);
+		if (it->scanned)
+			c->stats->scanned++;
+		if (it->too_big) {
+			c->stats->not_scanned++;
+			check_note(cur->v[k].path, FIM_OK, "larger than the scan cap (8 MiB): hashed, not scanned", c);
+		}
+		if (it->scan_failed)
+			check_note(cur->v[k].path, FIM_ERULES, "the YARA scan failed (timeout?)", c);
+	}
+}
+
 /* True when `path` or one of its directories below `root` is excluded. */
 static bool excluded_here(const char *exclude, const char *root, const char *path)
 {
@@ -238,6 +284,7 @@ int fim_check_subtree(struct store *st, struct fim_scanner *sc, const char *root
 {
 	struct check_ctx c = {.root = root, .sc = sc, .out = out, .stats = stats, .note = note, .arg = arg};
 	struct fim_list base = {0}, cur = {0};
+	struct fim_pool_item *items = NULL;
 	char wwhy[512];
 	struct stat sb;
 	int rc = FIM_OK;
@@ -250,7 +297,7 @@ int fim_check_subtree(struct store *st, struct fim_scanner *sc, const char *root
 		goto out;
 	}
 	if (lstat(prefix, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		int w = fim_walk_root(root, prefix, exclude, &cur, check_note, &c, wwhy, sizeof wwhy);
+		int w = fim_walk_collect(root, prefix, exclude, &cur, check_note, &c, wwhy, sizeof wwhy);
 		/* A web root that vanished: every file of it is reported removed. */
 		if (w == FIM_EIO && note)
 			note(prefix, FIM_EUNREADABLE, wwhy, arg);
@@ -259,6 +306,13 @@ int fim_check_subtree(struct store *st, struct fim_scanner *sc, const char *root
 			rc = w;
 			goto out;
 		}
+		fim_list_sort(&cur);
+		if ((rc = fim_pool_hash(&cur, &base, sc, &items))) {
+			snprintf(why, why_size, "out of memory");
+			goto out;
+		}
+		c.items = items;
+		pool_notes(&c, &cur);
 	} else if (!whole) {
 		struct store_fim_file f = {.path = prefix};
 		bool gone = false;
@@ -276,14 +330,18 @@ int fim_check_subtree(struct store *st, struct fim_scanner *sc, const char *root
 	} else if (note) {
 		note(prefix, FIM_EUNREADABLE, "the web root cannot be read", arg);
 	}
-	stats->files += cur.n;
-	for (size_t k = 0; k < cur.n; k++)
+	for (size_t k = 0; k < cur.n; k++) {
+		if (items && items[k].rc)
+			continue;
+		stats->files++;
 		stats->bytes += cur.v[k].size;
-	fim_list_sort(&cur);
+	}
+	fim_list_sort(&cur); /* sorted already when the pool ran: items stay aligned */
 	rc = merge(&c, &base, &cur);
 	if (rc == FIM_ENOMEM)
 		snprintf(why, why_size, "out of memory");
 out:
+	fim_pool_items_free(items, cur.n);
 	fim_list_free(&base);
 	fim_list_free(&cur);
 	fim_list_free(&c.skipped);

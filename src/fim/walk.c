@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fim/pool.h"
+
 #define WALK_READ_CHUNK (64 * 1024)
 #define WALK_GLOB_MAX 256
 
@@ -315,17 +317,12 @@ static int walk_symlink(struct walk_ctx *w, const char *path)
 	return fim_list_add(w->out, &f);
 }
 
-static int walk_file(struct walk_ctx *w, const char *path)
+/* A regular file is only named here; the pool hashes it (fim_walk_root, or the
+ * caller of fim_walk_collect). */
+static int walk_file(struct walk_ctx *w, const char *path, const struct stat *st)
 {
-	char why[256];
-	struct store_fim_file f = {.path = path};
-	int rc = fim_walk_hash_file(path, &f, NULL, NULL, why, sizeof why);
-	if (rc == FIM_ENOMEM)
-		return rc;
-	if (rc) {
-		walk_note(w, path, rc, why);
-		return FIM_OK;
-	}
+	struct store_fim_file f = {.path = path, .size = st->st_size, .mode = st->st_mode, .uid = st->st_uid,
+				   .mtime = st->st_mtim.tv_sec};
 	return fim_list_add(w->out, &f);
 }
 
@@ -374,7 +371,7 @@ static int walk_dir(struct walk_ctx *w, const char *dir)
 		else if (S_ISLNK(st.st_mode))
 			rc = walk_symlink(w, path);
 		else if (S_ISREG(st.st_mode))
-			rc = walk_file(w, path);
+			rc = walk_file(w, path, &st);
 		else
 			walk_note(w, path, FIM_ENOTREG, special_kind(st.st_mode));
 	}
@@ -384,8 +381,8 @@ static int walk_dir(struct walk_ctx *w, const char *dir)
 	return rc;
 }
 
-int fim_walk_root(const char *root, const char *start, const char *exclude, struct fim_list *out,
-		  fim_note_fn note, void *arg, char *why, size_t why_size)
+int fim_walk_collect(const char *root, const char *start, const char *exclude, struct fim_list *out,
+		     fim_note_fn note, void *arg, char *why, size_t why_size)
 {
 	struct stat st;
 	if (lstat(start, &st)) {
@@ -408,5 +405,26 @@ int fim_walk_root(const char *root, const char *start, const char *exclude, stru
 	free(w.stack);
 	if (rc)
 		snprintf(why, why_size, "walking %s: %s", start, fim_strerror(rc));
+	return rc;
+}
+
+int fim_walk_root(const char *root, const char *start, const char *exclude, struct fim_list *out,
+		  fim_note_fn note, void *arg, char *why, size_t why_size)
+{
+	struct fim_list l = {0};
+	struct fim_pool_item *items = NULL;
+	int rc = fim_walk_collect(root, start, exclude, &l, note, arg, why, why_size);
+	if (!rc && (rc = fim_pool_hash(&l, NULL, NULL, &items)))
+		snprintf(why, why_size, "walking %s: %s", start, fim_strerror(rc));
+	for (size_t i = 0; !rc && i < l.n; i++) {
+		if (items[i].rc) {
+			if (note)
+				note(l.v[i].path, items[i].rc, items[i].why, arg);
+			continue;
+		}
+		rc = fim_list_add(out, &l.v[i]);
+	}
+	fim_pool_items_free(items, l.n);
+	fim_list_free(&l);
 	return rc;
 }

@@ -3,7 +3,8 @@
  * symlink loop cannot trap the walk): a symlink is an entry of its own, hashed
  * by its target text, so a new one is a finding like a new file. Special files
  * are reported and skipped, unreadable files and files that change while they
- * are read are reported and left out. The walk is iterative (a heap stack of
+ * are read are reported and left out. Files are hashed on every core
+ * (fim/pool.h). The walk is iterative (a heap stack of
  * directories, one directory handle open at a time), so no tree depth can
  * exhaust the C stack or the descriptors. Nothing under a root is fatal; only a
  * root that cannot be opened at all is.
@@ -61,6 +62,12 @@ bool fim_walk_excluded(const char *exclude, const char *root, const char *path);
  * FIM_ENOMEM. */
 int fim_walk_root(const char *root, const char *start, const char *exclude, struct fim_list *out,
 		  fim_note_fn note, void *arg, char *why, size_t why_size);
+
+/* The same walk without hashing the regular files: their entries have size,
+ * mode, uid and mtime from lstat and an empty sha256, for fim_pool_hash to
+ * fill (symlinks are hashed already). */
+int fim_walk_collect(const char *root, const char *start, const char *exclude, struct fim_list *out,
+		     fim_note_fn note, void *arg, char *why, size_t why_size);
 
 /* Test seam: when set, called after each chunk read by fim_walk_hash_file with
  * the open descriptor and the bytes read so far (a test truncates the file
