@@ -4,7 +4,8 @@
 # cache: `canhgac fim check` with every file new (each hashed with SHA-256 and
 # BLAKE2b and scanned with the YARA rules), Debian's `yara -r` with the same rules
 # of data/yara/ (scan only), `sha256sum` over the same files (hash only), then
-# `fim baseline` and an unchanged `fim check` (hash only); files/s and MiB/s each.
+# `fim baseline` and an unchanged `fim check` (hash only); files/s, MiB/s and CPU
+# seconds each.
 # Then `canhgac serve` watches the root and DROPS harmless web shells are dropped
 # one by one: the time from the write to the alert (bench/bench_fim_latency.py).
 # yara (Debian package) is installed if missing. BUILD names the build tree.
@@ -31,22 +32,28 @@ mkdir "$TMP/www"
 for d in "$TMP"/gen/*; do mv "$d" "$TMP/www/"; done
 find "$TMP/www" -type f -print0 | xargs -0 cat >/dev/null # warm cache for all alike
 echo "web root: $gen; $(nproc) cores; $(yara --version | sed 's/^/yara /'); load: $(uptime | sed 's/.*load average: //')"
-printf "%-58s %9s %12s %9s\n" "tool" "seconds" "files/s" "MiB/s"
+printf "%-58s %9s %12s %9s %9s\n" "tool" "seconds" "files/s" "MiB/s" "CPU s"
 
-# row LABEL CMD...: wall time through GNU time
+# row LABEL CMD...: wall time and CPU time (user + system, all threads) through
+# GNU time. On a loaded machine the wall time of a tool with many threads gains
+# on one with few (the scheduler shares per thread); CPU seconds do not.
 row() {
 	label=$1; shift
-	/usr/bin/time -f "%e" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || true
-	secs=$(tail -n 1 "$TMP/time")
-	python3 -c "s=max($secs,0.001); print('%-58s %9.2f %12.0f %9.1f' % ('$label', s, $FILES/s, $mib/s))"
+	/usr/bin/time -f "%e %U %S" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || true
+	read -r secs usr sys <<EOT
+$(tail -n 1 "$TMP/time")
+EOT
+	python3 -c "s=max($secs,0.001); print('%-58s %9.2f %12.0f %9.1f %9.1f' % ('$label', s, $FILES/s, $mib/s, $usr+$sys))"
 }
 
 row "canhgac fim check, all new (SHA-256+BLAKE2b, YARA)" "$BIN" fim check --data "$TMP/data"
 grep "canhgac fim check:" "$TMP/err" | sed 's/^/    /'
 echo "    webshell findings (false positives): $(grep -c '^webshell' "$TMP/out" || true)"
 # shellcheck disable=SC2086
-row "yara -r, same rules (scan only, its default threads)" yara -r $RULES "$TMP/www"
+row "yara -r, same rules (scan only, its default: 32 threads)" yara -r $RULES "$TMP/www"
 echo "    matches (false positives): $(grep -vc '^warning' "$TMP/out" || true)"
+# shellcheck disable=SC2086
+row "yara -r -p $(nproc), same rules (as many threads as canhgac)" yara -r -p "$(nproc)" $RULES "$TMP/www"
 row "sha256sum over the same files (one process)" sh -c "cd '$TMP/www' && find . -type f -print0 | xargs -0 sha256sum"
 row "canhgac fim baseline (SHA-256+BLAKE2b, store)" "$BIN" fim baseline --data "$TMP/data" --root "$TMP/www"
 row "canhgac fim check, unchanged (hash, nothing to scan)" "$BIN" fim check --data "$TMP/data"
