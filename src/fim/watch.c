@@ -12,9 +12,10 @@
  * in gets its watches at once; one moved away loses them.
  *
  * A full rescan (the first at start, then every rescan_seconds, and after an
- * inotify queue overflow or a pending list that filled up) drops and re-adds all
- * watches, so paths gone stale through missed events are corrected, then
- * checks each root whole. Without inotify (no instance left) rescans remain.
+ * inotify queue overflow or a pending list that filled up) walks the directories
+ * again: a watch is added where one is missing, a path that changed is corrected
+ * (the kernel returns the same descriptor for the same directory), and watches
+ * not seen again are dropped; then it checks each root whole. Without inotify (no instance left) rescans remain.
  */
 #include "fim/watch.h"
 
@@ -124,19 +125,22 @@ static bool dir_watch(struct fim_watch *w, int root, const char *path)
 	if ((w->dused + 1) * 10 >= w->dcap * 7 && dir_grow(w))
 		return true;
 	struct watch_dir *d = dir_slot(w, wd);
-	if (d->wd == wd) { /* the same directory again (a rename we followed) */
-		char *p = strdup(path);
-		if (p) {
-			free(d->path);
-			d->path = p;
-			d->root = root;
+	if (d->wd == wd) { /* the same directory again (a rescan, a rename we followed) */
+		d->gen = w->gen;
+		if (strcmp(d->path, path)) {
+			char *p = strdup(path);
+			if (p) {
+				free(d->path);
+				d->path = p;
+			}
 		}
+		d->root = root;
 		return true;
 	}
 	char *p = strdup(path);
 	if (!p)
 		return true;
-	*d = (struct watch_dir){.wd = wd, .root = root, .path = p};
+	*d = (struct watch_dir){.wd = wd, .root = root, .gen = w->gen, .path = p};
 	w->dused++;
 	w->dlive++;
 	return true;
@@ -198,6 +202,21 @@ static void tree_unwatch(struct fim_watch *w, const char *top)
 	for (size_t i = 0; i < w->dcap; i++) {
 		struct watch_dir *d = &w->dirs[i];
 		if (d->wd > 0 && !strncmp(d->path, top, n) && (d->path[n] == 0 || d->path[n] == '/')) {
+			inotify_rm_watch(w->ifd, d->wd);
+			dir_remove(w, d);
+		}
+	}
+}
+
+/* Drops the watches a rescan did not see again (deleted or moved away while
+ * events were lost). Removing only those keeps the kernel's IN_IGNORED events
+ * few: dropping every watch of a tree with more directories than the queue
+ * holds would overflow it, and the overflow would ask for another rescan. */
+static void stale_unwatch(struct fim_watch *w)
+{
+	for (size_t i = 0; i < w->dcap; i++) {
+		struct watch_dir *d = &w->dirs[i];
+		if (d->wd > 0 && d->gen != w->gen) {
 			inotify_rm_watch(w->ifd, d->wd);
 			dir_remove(w, d);
 		}
@@ -300,9 +319,10 @@ static void rescan(struct fim_watch *w, const char *why_text)
 	int64_t t0 = watch_mono_ms();
 	struct watch_pass pass = {.source = "rescan"};
 	if (w->ifd >= 0) {
-		dirs_clear(w);
+		w->gen++;
 		for (size_t r = 0; r < w->nroots; r++)
 			tree_watch(w, (int)r, w->roots[r]);
+		stale_unwatch(w);
 	}
 	pending_clear(w); /* the rescan sees what they would have */
 	w->need_rescan = false;

@@ -14,6 +14,7 @@
 struct watch_dir {
 	int wd;      /* 0: free slot, -1: removed */
 	int root;    /* index into roots */
+	unsigned gen; /* the rescan that last saw it */
 	char *path;
 };
 
@@ -43,6 +44,7 @@ struct fim_watch {
 	/* the thread's own */
 	struct watch_dir *dirs;
 	size_t dcap, dused, dlive;
+	unsigned gen; /* of the current rescan */
 	struct watch_pending *pend;
 	size_t npend;
 	bool need_rescan, limit_warned;

@@ -18,6 +18,7 @@
  * of 10,000 files that was not accepted is one alert more, not 10,000.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -149,15 +150,31 @@ static void raise_one(struct fim_watch *w, const struct fim_finding *f, const ch
 void watch_report(struct fim_watch *w, struct watch_pass *p, const struct fim_finding *v, size_t n,
 		  int64_t event_rt)
 {
+	if (!n)
+		return;
+	/* The new ones, recorded in one transaction (a rescan may bring thousands). */
+	bool *fresh = calloc(n, sizeof *fresh);
+	struct fim_finding *rec = calloc(n, sizeof *rec);
+	size_t nrec = 0;
+	if (!fresh || !rec) {
+		log_error("fim", "out of memory: %zu findings not raised", n);
+		free(fresh);
+		free(rec);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((fresh[i] = !seen_before(w, fingerprint(&v[i]))))
+			rec[nrec++] = v[i];
+	if (fim_findings_record(w->deps.st, rec, nrec, clock_now()))
+		log_error("fim", "%zu findings could not be stored (the indicators will miss them)", nrec);
+	free(rec);
+	pthread_mutex_lock(&w->mu);
+	w->stats.raised += nrec;
+	pthread_mutex_unlock(&w->mu);
 	for (size_t i = 0; i < n; i++) {
 		const struct fim_finding *f = &v[i];
-		if (seen_before(w, fingerprint(f)))
+		if (!fresh[i])
 			continue;
-		if (fim_findings_record(w->deps.st, f, 1, clock_now()))
-			log_error("fim", "a finding could not be stored (the indicators will miss it)");
-		pthread_mutex_lock(&w->mu);
-		w->stats.raised++;
-		pthread_mutex_unlock(&w->mu);
 		/* its web-shell finding follows and says more */
 		if (i + 1 < n && !strcmp(v[i + 1].kind, "webshell") && !strcmp(v[i + 1].path, f->path))
 			continue;
@@ -171,6 +188,7 @@ void watch_report(struct fim_watch *w, struct watch_pass *p, const struct fim_fi
 			p->low_sent++;
 		raise_one(w, f, p->source, event_rt);
 	}
+	free(fresh);
 }
 
 void watch_report_end(struct fim_watch *w, struct watch_pass *p)
