@@ -307,8 +307,8 @@ int fim_check_subtree(struct store *st, struct fim_scanner *sc, const char *root
 			goto out;
 		}
 		fim_list_sort(&cur);
-		if ((rc = fim_pool_hash(&cur, &base, sc, &items))) {
-			snprintf(why, why_size, "out of memory");
+		if ((rc = fim_pool_hash(&cur, &base, sc, stats->cancel, &items))) {
+			snprintf(why, why_size, "%s", fim_strerror(rc));
 			goto out;
 		}
 		c.items = items;
@@ -365,7 +365,7 @@ int fim_check_run(struct store *st, struct fim_scanner *sc, const char *exclude,
 		rc = fim_check_subtree(st, sc, roots.v[r], roots.v[r], exclude, out, stats, note, arg, why,
 				       why_size);
 	}
-	if (!rc && (rc = fim_findings_record(st, out->v + from, out->n - from, now)))
+	if (!rc && out->n > from && (rc = fim_findings_record(st, out->v + from, out->n - from, now)))
 		snprintf(why, why_size, "the findings could not be stored");
 out:
 	for (size_t i = 0; i < roots.n; i++)

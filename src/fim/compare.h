@@ -41,6 +41,8 @@ struct fim_check_stats {
 	size_t scanned;     /* files scanned with the rules */
 	size_t not_scanned; /* added or changed files over FIM_SCAN_MAX_BYTES */
 	int64_t bytes;      /* bytes hashed */
+	const _Atomic int *cancel; /* set by the caller (may be NULL): when it turns
+				    * non-zero the check stops with FIM_ECANCELLED */
 };
 
 /* Compares every baselined root and scans what is new or changed, appending to

@@ -23,6 +23,7 @@ enum fim_err {
 	FIM_ENOMEM = -5,
 	FIM_ERULES = -6,      /* the YARA rules did not compile, or a scan failed */
 	FIM_EINVAL = -7,
+	FIM_ECANCELLED = -8,  /* the caller asked the check to stop (serve stopping) */
 };
 
 /* Files larger than this are hashed but not scanned (and said so): web shells are

@@ -22,6 +22,7 @@ struct pool_run {
 	const struct fim_list *base;
 	struct fim_scanner *sc;
 	struct fim_pool_item *items;
+	const _Atomic int *cancel;
 	atomic_size_t next;
 	atomic_int nomem;
 };
@@ -79,7 +80,7 @@ static void *pool_main(void *arg)
 	struct pool_run *r = arg;
 	for (;;) {
 		size_t i = atomic_fetch_add(&r->next, 1);
-		if (i >= r->l->n)
+		if (i >= r->l->n || (r->cancel && atomic_load(r->cancel)))
 			return NULL;
 		if (!r->l->v[i].sha256[0])
 			pool_one(r, i);
@@ -87,12 +88,12 @@ static void *pool_main(void *arg)
 }
 
 int fim_pool_hash(struct fim_list *l, const struct fim_list *base, struct fim_scanner *sc,
-		  struct fim_pool_item **items)
+		  const _Atomic int *cancel, struct fim_pool_item **items)
 {
 	*items = calloc(l->n ? l->n : 1, sizeof **items);
 	if (!*items)
 		return FIM_ENOMEM;
-	struct pool_run r = {.l = l, .base = base, .sc = sc, .items = *items};
+	struct pool_run r = {.l = l, .base = base, .sc = sc, .items = *items, .cancel = cancel};
 	atomic_init(&r.next, 0);
 	atomic_init(&r.nomem, 0);
 	pthread_t t[POOL_THREADS_MAX];
@@ -105,10 +106,10 @@ int fim_pool_hash(struct fim_list *l, const struct fim_list *base, struct fim_sc
 	pool_main(&r);
 	for (int k = 0; k < started; k++)
 		pthread_join(t[k], NULL);
-	if (atomic_load(&r.nomem)) {
+	if (atomic_load(&r.nomem) || (cancel && atomic_load(cancel))) {
 		fim_pool_items_free(*items, l->n);
 		*items = NULL;
-		return FIM_ENOMEM;
+		return atomic_load(&r.nomem) ? FIM_ENOMEM : FIM_ECANCELLED;
 	}
 	return FIM_OK;
 }

@@ -27,9 +27,10 @@ struct fim_pool_item {
  * fim_walk_collect) in place. When sc is not NULL, entries absent from `base`
  * (sorted by path; may be NULL: all absent) or differing from their row are
  * scanned. *items (one per entry of l, in l's order) is the caller's: free with
- * fim_pool_items_free. 0 or FIM_ENOMEM. */
+ * fim_pool_items_free. 0, FIM_ENOMEM, or FIM_ECANCELLED (*items NULL) when
+ * `cancel` (may be NULL) turned non-zero. */
 int fim_pool_hash(struct fim_list *l, const struct fim_list *base, struct fim_scanner *sc,
-		  struct fim_pool_item **items);
+		  const _Atomic int *cancel, struct fim_pool_item **items);
 void fim_pool_items_free(struct fim_pool_item *items, size_t n);
 
 /* Threads the pool uses: the online cores, at most 8. */

@@ -414,7 +414,7 @@ int fim_walk_root(const char *root, const char *start, const char *exclude, stru
 	struct fim_list l = {0};
 	struct fim_pool_item *items = NULL;
 	int rc = fim_walk_collect(root, start, exclude, &l, note, arg, why, why_size);
-	if (!rc && (rc = fim_pool_hash(&l, NULL, NULL, &items)))
+	if (!rc && (rc = fim_pool_hash(&l, NULL, NULL, NULL, &items)))
 		snprintf(why, why_size, "walking %s: %s", start, fim_strerror(rc));
 	for (size_t i = 0; !rc && i < l.n; i++) {
 		if (items[i].rc) {

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,10 +291,11 @@ static void check_due(struct fim_watch *w)
 			continue;
 		}
 		struct fim_findings found = {0};
-		struct fim_check_stats stats = {0};
+		struct fim_check_stats stats = {.cancel = &w->cancel};
 		struct note_ctx nc = {0};
-		if (fim_check_subtree(w->deps.st, w->sc, w->roots[p->root], p->path, w->deps.cfg->fim.exclude,
-				      &found, &stats, watch_note, &nc, why, sizeof why))
+		int rc = fim_check_subtree(w->deps.st, w->sc, w->roots[p->root], p->path, w->deps.cfg->fim.exclude,
+					   &found, &stats, watch_note, &nc, why, sizeof why);
+		if (rc && rc != FIM_ECANCELLED)
 			log_error("fim", "checking a changed path failed: %s", why);
 		checked++;
 		watch_report(w, &pass, found.v, found.n, p->event_rt);
@@ -329,9 +331,14 @@ static void rescan(struct fim_watch *w, const char *why_text)
 	size_t files = 0;
 	for (size_t r = 0; r < w->nroots; r++) {
 		struct fim_findings found = {0};
-		struct fim_check_stats stats = {0};
-		if (fim_check_subtree(w->deps.st, w->sc, w->roots[r], w->roots[r], w->deps.cfg->fim.exclude, &found,
-				      &stats, watch_note, NULL, why, sizeof why))
+		struct fim_check_stats stats = {.cancel = &w->cancel};
+		int rc = fim_check_subtree(w->deps.st, w->sc, w->roots[r], w->roots[r], w->deps.cfg->fim.exclude,
+					   &found, &stats, watch_note, NULL, why, sizeof why);
+		if (rc == FIM_ECANCELLED) {
+			fim_findings_free(&found);
+			return;
+		}
+		if (rc)
 			log_error("fim", "the rescan of %s failed: %s", w->roots[r], why);
 		files += stats.files;
 		watch_report(w, &pass, found.v, found.n, 0);
@@ -625,6 +632,7 @@ void fim_watch_stop(struct fim_watch *w)
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
 	pthread_mutex_unlock(&w->mu);
+	atomic_store(&w->cancel, 1);
 	wake(w);
 	pthread_join(w->thread, NULL);
 	watch_free(w);

@@ -35,6 +35,7 @@ struct fim_watch {
 	int wake[2]; /* pipe: stop, injected events */
 	pthread_t thread;
 
+	_Atomic int cancel; /* stop: a running rescan gives up */
 	pthread_mutex_t mu; /* what other threads touch: stop, injected, stats */
 	bool stop;
 	uint32_t injected[16];
