@@ -54,7 +54,8 @@ static double seconds_since(const struct timespec *t0)
  * canhgac, or rewritten in a loop, must not pass as clean. */
 static void print_note(const char *path, int err, const char *why, void *arg)
 {
-	fprintf(stderr, "canhgac fim: %s: %s\n", path, why);
+	char text[FIM_PATH_TEXT_MAX];
+	fprintf(stderr, "canhgac fim: %s: %s\n", fim_path_text(path, text, sizeof text), why);
 	if (arg && (err == FIM_EUNREADABLE || err == FIM_EUNSTABLE))
 		(*(size_t *)arg)++;
 }
@@ -109,12 +110,16 @@ static int fim_run_baseline(struct cli_env *env, char roots[][FIM_PATH_MAX], siz
 	return CLI_OK;
 }
 
+/* The path is printed as text (fim_path_text): a newline or a non-UTF-8 byte in
+ * a file name can neither forge a line nor break the JSON. */
 static int print_finding(const struct fim_finding *f, int json)
 {
+	char path[FIM_PATH_TEXT_MAX];
+	fim_path_text(f->path, path, sizeof path);
 	if (!json)
-		return printf("%s %s%s%s sha256=%s\n", f->kind, f->path, f->rule[0] ? " rule=" : "", f->rule,
+		return printf("%s %s%s%s sha256=%s\n", f->kind, path, f->rule[0] ? " rule=" : "", f->rule,
 			      f->sha256[0] ? f->sha256 : "-") < 0;
-	json_t *o = json_pack("{s:s, s:s}", "kind", f->kind, "path", f->path);
+	json_t *o = json_pack("{s:s, s:s}", "kind", f->kind, "path", path);
 	if (!o)
 		return -1;
 	if (f->rule[0])

@@ -3,7 +3,6 @@
  * monitoring centre (NCSC), as a STIX 2.1 bundle or CSV on stdout. Reads only
  * the store, so it runs beside a server.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -15,9 +14,6 @@
 #include "core/clock.h"
 #include "fim/indicators.h"
 
-/* The identity of the reporting organisation in the bundle. */
-#define INDICATORS_ORG "canhgac security gateway of the province"
-
 static const char indicators_usage[] =
 	"Usage: canhgac indicators export --data DIR [--format stix|csv] [--since T]\n"
 	"\n"
@@ -27,25 +23,6 @@ static const char indicators_usage[] =
 	"(default) is a STIX 2.1 bundle for the national monitoring centre; csv has the\n"
 	"columns type,value,first_seen,source,description.\n"
 	"Exit: 0 done, 1 failed, 2 bad usage.\n";
-
-static int parse_since(const char *s, int64_t *out)
-{
-	int64_t day;
-	char *end;
-	if (!clock_parse_rfc3339(s, out))
-		return 0;
-	if (!clock_parse_local_date(s, &day)) {
-		*out = clock_local_day_start(day);
-		return 0;
-	}
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (*s && !*end && !errno && v >= 0) {
-		*out = v;
-		return 0;
-	}
-	return -1;
-}
 
 static int export_run(struct cli_env *env, int csv, int64_t since)
 {
@@ -61,7 +38,7 @@ static int export_run(struct cli_env *env, int csv, int64_t since)
 		return bad ? CLI_FAIL : CLI_OK;
 	}
 	json_t *bundle = NULL;
-	if (fim_indicators_stix(env->store, since, clock_now(), INDICATORS_ORG, &bundle)) {
+	if (fim_indicators_stix(env->store, since, clock_now(), env->cfg.fim.organisation, &bundle)) {
 		fprintf(stderr, "canhgac indicators: the indicators could not be read from the store\n");
 		return CLI_FAIL;
 	}
@@ -103,7 +80,7 @@ int cli_indicators(int argc, char **argv)
 	if (!csv && strcmp(format, "stix"))
 		return cli_usage_error("indicators", "--format must be stix or csv");
 	int64_t since = 0;
-	if (since_s && parse_since(since_s, &since))
+	if (since_s && fim_indicators_parse_since(since_s, &since))
 		return cli_usage_error("indicators", "--since must be RFC 3339, YYYY-MM-DD or unix seconds");
 	struct cli_env env;
 	if (cli_env_open(&env, data, false))

@@ -22,6 +22,7 @@
 #include "detect/detect.h"
 #include "detect/weblog_alert.h"
 #include "detect/weblog_follow.h"
+#include "fim/watch.h"
 #include "http/app.h"
 #include "http/http.h"
 #include "lookup/lookup.h"
@@ -90,6 +91,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	struct detect *detect = NULL;
 	struct notify *notify = NULL;
 	struct weblog_follow *follow = NULL;
+	struct fim_watch *fimw = NULL;
 	bool lookup_open = false;
 	struct http_server *srv = NULL;
 	int rc = CLI_FAIL;
@@ -135,6 +137,12 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		fprintf(stderr, "canhgac serve: %s\n", follow ? "cannot start the access-log follower" : why);
 		goto out;
 	}
+	/* The web-root watcher ([fim] roots): its findings go through the detector. */
+	struct fim_watch_deps fd = {.cfg = &cfg, .st = st, .detect = detect};
+	if (fim_watch_start(&fd, &fimw, why, sizeof why)) {
+		fprintf(stderr, "canhgac serve: %s\n", why);
+		goto out;
+	}
 	struct app app = {.cfg = &cfg, .store = st, .audit = audit, .auth = &auth, .lookup = &lookup, .detect = detect,
 			  .data_dir = dir, .started_at = clock_now(), .notify = notify};
 	if (http_server_start(&app, &cfg, listen, &srv, why, sizeof why)) {
@@ -150,6 +158,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	rc = CLI_OK;
 out:
 	weblog_follow_close(follow); /* it reports into the detector */
+	fim_watch_stop(fimw); /* before the detector it reports to */
 	if (detect) /* stop acting while the audit and accounts are still open */
 		detect_stop(detect);
 	notify_close(notify); /* after the detector and the HTTP server: nothing raises any more */

@@ -143,6 +143,7 @@ struct config {
 		char roots[CONFIG_LIST_MAX];
 		char exclude[CONFIG_LIST_MAX];
 		int rescan_seconds;
+		char organisation[CONFIG_STR_MAX];
 	} fim;
 	struct {
 		char webhook_url[CONFIG_STR_MAX];

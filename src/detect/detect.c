@@ -19,7 +19,10 @@
 static const char *const rule_names[] = {"brute_force", "password_spray", "enumeration", "offhours",
 					 "multi_ip", "new_ip", "dossier_reuse", "volume", "dormant",
 					 /* access-log findings (weblog_alert.c) */
-					 "weblog_scanner", "weblog_injection", "weblog_brute_force", "weblog_rate", NULL};
+					 "weblog_scanner", "weblog_injection", "weblog_brute_force", "weblog_rate",
+					 /* the web-root watcher (src/fim/watch.c) */
+					 "fim_webshell", "fim_upload_script", "fim_symlink", "fim_change", "fim_mode",
+					 NULL};
 
 bool detect_rule_known(const char *rule)
 {

@@ -112,14 +112,14 @@ int fim_baseline_accept(struct store *st, const char *path, const char *exclude,
 	if (lstat(path, &sb) == 0) {
 		if (S_ISDIR(sb.st_mode)) {
 			rc = fim_walk_root(rf.best, path, exclude, &l, note, arg, why, why_size);
-		} else if (S_ISREG(sb.st_mode)) {
+		} else if (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) {
 			struct store_fim_file f = {.path = path};
-			rc = fim_walk_hash_file(path, &f, NULL, NULL, why, why_size);
+			rc = fim_walk_hash_entry(path, &f, NULL, NULL, NULL, why, why_size);
 			if (!rc)
 				rc = fim_list_add(&l, &f);
 		} else {
-			snprintf(why, why_size, "%s is a symbolic link or special file; only regular files "
-						"are part of the baseline", path);
+			snprintf(why, why_size, "%s is a special file; only regular files and symbolic "
+						"links are part of the baseline", path);
 			rc = FIM_EINVAL;
 		}
 	} else if (errno != ENOENT) {

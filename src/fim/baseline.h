@@ -1,6 +1,6 @@
 /*
  * The approved state of the web roots: `fim baseline` records every regular
- * file under each root, `fim accept` takes single files or directories of an
+ * file and symlink under each root, `fim accept` takes single files or directories of an
  * approved deployment into it. Paths are canonical (realpath of the directory,
  * the last component kept as it is, so a symlink is never resolved into the
  * baseline).
@@ -36,7 +36,7 @@ int fim_baseline_record(struct store *st, const char *const *roots, size_t n, co
  * now: a file's current hashes, a directory's current files (the rows under it
  * replaced), a path that no longer exists removed. *root_out (size root_size, may
  * be NULL) gets the root. FIM_EINVAL with why when it is under no baselined root
- * or is a symlink or special file. */
+ * or is a special file (a symlink is taken by its target text, never followed). */
 int fim_baseline_accept(struct store *st, const char *path, const char *exclude, int64_t now,
 			fim_note_fn note, void *arg, struct fim_baseline_stats *stats, char *why,
 			size_t why_size);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "fim/pool.h"
 #include "fim/walk.h"
 #include "store/store.h"
 
@@ -49,12 +51,14 @@ static struct fim_finding *finding_add(struct fim_findings *f, const char *kind,
 }
 
 struct check_ctx {
+	const char *root;
 	struct fim_scanner *sc;
 	struct fim_findings *out;
 	struct fim_check_stats *stats;
 	fim_note_fn note;
 	void *arg;
 	struct fim_list skipped; /* unreadable or unstable this time: not "removed" */
+	const struct fim_pool_item *items; /* the pool's results, one per entry of cur (or NULL) */
 };
 
 static void check_note(const char *path, int err, const char *why, void *arg)
@@ -123,11 +127,46 @@ static int scan_one(struct check_ctx *c, const struct store_fim_file *cur)
 	return FIM_OK;
 }
 
-static int changed_or_added(struct check_ctx *c, const char *kind, const struct store_fim_file *cur)
+/* A new or retargeted symlink: a finding of its own, named by where it leads. */
+static int symlink_rule(struct check_ctx *c, struct fim_finding *f)
 {
-	if (!finding_add(c->out, kind, cur->path, cur))
+	char target[FIM_WALK_PATH_MAX], why[256];
+	struct store_fim_file now = {.path = f->path};
+	bool outside = true; /* unreadable now: assume the worst */
+	if (!fim_walk_hash_link(f->path, &now, target, sizeof target, why, sizeof why))
+		outside = fim_walk_link_outside(c->root, f->path, target);
+	snprintf(f->rule, sizeof f->rule, "%s", outside ? FIM_RULE_SYMLINK_OUTSIDE : FIM_RULE_SYMLINK);
+	return FIM_OK;
+}
+
+/* The pool scanned it already: its rules and the path rule. */
+static int pool_result(struct check_ctx *c, const struct store_fim_file *cur, const struct fim_pool_item *it)
+{
+	char rules[FIM_RULES_MAX];
+	const char *path_rule = fim_scan_path_rule(cur->path);
+	snprintf(rules, sizeof rules, "%s", it->rules ? it->rules : "");
+	if (path_rule) {
+		size_t have = strlen(rules);
+		snprintf(rules + have, sizeof rules - have, "%s%s", have ? "," : "", path_rule);
+	}
+	if (!rules[0])
+		return FIM_OK;
+	struct fim_finding *f = finding_add(c->out, "webshell", cur->path, cur);
+	if (!f)
 		return FIM_ENOMEM;
-	return scan_one(c, cur);
+	memcpy(f->rule, rules, sizeof f->rule);
+	return FIM_OK;
+}
+
+static int changed_or_added(struct check_ctx *c, const char *kind, const struct store_fim_file *cur,
+			    const struct fim_pool_item *it)
+{
+	struct fim_finding *f = finding_add(c->out, kind, cur->path, cur);
+	if (!f)
+		return FIM_ENOMEM;
+	if (S_ISLNK(cur->mode))
+		return symlink_rule(c, f);
+	return it ? pool_result(c, cur, it) : scan_one(c, cur);
 }
 
 static int merge(struct check_ctx *c, const struct fim_list *base, const struct fim_list *cur)
@@ -135,17 +174,22 @@ static int merge(struct check_ctx *c, const struct fim_list *base, const struct 
 	size_t i = 0, j = 0;
 	int rc = FIM_OK;
 	while (!rc && (i < base->n || j < cur->n)) {
+		if (j < cur->n && c->items && c->items[j].rc) { /* not hashed: noted already */
+			j++;
+			continue;
+		}
+		const struct fim_pool_item *it = c->items && j < cur->n ? &c->items[j] : NULL;
 		int cmp = i == base->n ? 1 : j == cur->n ? -1 : strcmp(base->v[i].path, cur->v[j].path);
 		if (cmp < 0) {
 			const struct store_fim_file *b = &base->v[i++];
 			if (!skipped_has(c, b->path) && !finding_add(c->out, "removed", b->path, b))
 				rc = FIM_ENOMEM;
 		} else if (cmp > 0) {
-			rc = changed_or_added(c, "added", &cur->v[j++]);
+			rc = changed_or_added(c, "added", &cur->v[j++], it);
 		} else {
 			const struct store_fim_file *b = &base->v[i++], *n = &cur->v[j++];
 			if (strcmp(b->sha256, n->sha256) || strcmp(b->blake2b, n->blake2b) || b->size != n->size)
-				rc = changed_or_added(c, "changed", n);
+				rc = changed_or_added(c, "changed", n, it);
 			if (!rc && (b->mode != n->mode || b->uid != n->uid) &&
 			    !finding_add(c->out, "mode", n->path, n))
 				rc = FIM_ENOMEM;
@@ -176,16 +220,15 @@ static int root_add(const char *root, void *arg)
 	return 0;
 }
 
-static int record(struct store *st, const struct fim_findings *out, size_t from, int64_t now)
+int fim_findings_record(struct store *st, const struct fim_finding *v, size_t n, int64_t now)
 {
-	size_t n = out->n - from;
 	if (!n)
 		return FIM_OK;
 	struct store_fim_finding *rows = calloc(n, sizeof *rows);
 	if (!rows)
 		return FIM_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		const struct fim_finding *f = &out->v[from + i];
+		const struct fim_finding *f = &v[i];
 		rows[i] = (struct store_fim_finding){
 			.kind = f->kind, .path = f->path, .rule = f->rule[0] ? f->rule : NULL,
 			.sha256 = f->sha256[0] ? f->sha256 : NULL,
@@ -197,12 +240,119 @@ static int record(struct store *st, const struct fim_findings *out, size_t from,
 	return rc;
 }
 
+/* The pool's notes, in path order: files that could not be hashed, new or
+ * changed files over the scan cap, failed scans; and the scan count. */
+static void pool_notes(struct check_ctx *c, const struct fim_list *cur)
+{
+	for (size_t k = 0; k < cur->n; k++) {
+		const struct fim_pool_item *it = &c->items[k];
+		if (it->rc)
+			check_note(cur->v[k].path, it->rc, it->why, c);
+		if (it->scanned)
+			c->stats->scanned++;
+		if (it->too_big) {
+			c->stats->not_scanned++;
+			check_note(cur->v[k].path, FIM_OK, "larger than the scan cap (8 MiB): hashed, not scanned", c);
+		}
+		if (it->scan_failed)
+			check_note(cur->v[k].path, FIM_ERULES, "the YARA scan failed (timeout?)", c);
+	}
+}
+
+/* True when `path` or one of its directories below `root` is excluded. */
+static bool excluded_here(const char *exclude, const char *root, const char *path)
+{
+	char p[FIM_WALK_PATH_MAX];
+	size_t rl = strlen(root);
+	if (!exclude || !*exclude || snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
+		return false;
+	for (;;) {
+		if (strlen(p) <= rl)
+			return false;
+		if (fim_walk_excluded(exclude, root, p))
+			return true;
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			return false;
+		*slash = 0;
+	}
+}
+
+int fim_check_subtree(struct store *st, struct fim_scanner *sc, const char *root, const char *prefix,
+		      const char *exclude, struct fim_findings *out, struct fim_check_stats *stats,
+		      fim_note_fn note, void *arg, char *why, size_t why_size)
+{
+	struct check_ctx c = {.root = root, .sc = sc, .out = out, .stats = stats, .note = note, .arg = arg};
+	struct fim_list base = {0}, cur = {0};
+	struct fim_pool_item *items = NULL;
+	char wwhy[512];
+	struct stat sb;
+	int rc = FIM_OK;
+	bool whole = !strcmp(root, prefix);
+	if (!whole && excluded_here(exclude, root, prefix))
+		return FIM_OK;
+	if (store_fim_baseline_under(st, root, prefix, copy_row, &base)) {
+		snprintf(why, why_size, "the baseline of %s could not be read", root);
+		rc = FIM_EIO;
+		goto out;
+	}
+	if (lstat(prefix, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		int w = fim_walk_collect(root, prefix, exclude, &cur, check_note, &c, wwhy, sizeof wwhy);
+		/* A web root that vanished: every file of it is reported removed. */
+		if (w == FIM_EIO && note)
+			note(prefix, FIM_EUNREADABLE, wwhy, arg);
+		else if (w) {
+			snprintf(why, why_size, "%s", wwhy);
+			rc = w;
+			goto out;
+		}
+		fim_list_sort(&cur);
+		if ((rc = fim_pool_hash(&cur, &base, sc, stats->cancel, &items))) {
+			snprintf(why, why_size, "%s", fim_strerror(rc));
+			goto out;
+		}
+		c.items = items;
+		pool_notes(&c, &cur);
+	} else if (!whole) {
+		struct store_fim_file f = {.path = prefix};
+		bool gone = false;
+		int h = fim_walk_hash_entry(prefix, &f, NULL, NULL, &gone, wwhy, sizeof wwhy);
+		if (h == FIM_ENOMEM) {
+			rc = h;
+			goto out;
+		}
+		if (!h)
+			rc = fim_list_add(&cur, &f);
+		else if (!gone)
+			check_note(prefix, h, wwhy, &c);
+		if (rc)
+			goto out;
+	} else if (note) {
+		note(prefix, FIM_EUNREADABLE, "the web root cannot be read", arg);
+	}
+	for (size_t k = 0; k < cur.n; k++) {
+		if (items && items[k].rc)
+			continue;
+		stats->files++;
+		stats->bytes += cur.v[k].size;
+	}
+	fim_list_sort(&cur); /* sorted already when the pool ran: items stay aligned */
+	rc = merge(&c, &base, &cur);
+	if (rc == FIM_ENOMEM)
+		snprintf(why, why_size, "out of memory");
+out:
+	fim_pool_items_free(items, cur.n);
+	fim_list_free(&base);
+	fim_list_free(&cur);
+	fim_list_free(&c.skipped);
+	return rc;
+}
+
 int fim_check_run(struct store *st, struct fim_scanner *sc, const char *exclude, int64_t now,
 		  struct fim_findings *out, struct fim_check_stats *stats, fim_note_fn note, void *arg,
 		  char *why, size_t why_size)
 {
 	struct roots roots = {0};
-	struct check_ctx c = {.sc = sc, .out = out, .stats = stats, .note = note, .arg = arg};
 	size_t from = out->n;
 	int rc = store_fim_roots_each(st, root_add, &roots);
 	if (rc) {
@@ -211,42 +361,15 @@ int fim_check_run(struct store *st, struct fim_scanner *sc, const char *exclude,
 		goto out;
 	}
 	for (size_t r = 0; r < roots.n && !rc; r++) {
-		struct fim_list base = {0}, cur = {0};
-		char wwhy[512];
 		stats->roots++;
-		if (store_fim_baseline_each(st, roots.v[r], copy_row, &base)) {
-			snprintf(why, why_size, "the baseline of %s could not be read", roots.v[r]);
-			rc = FIM_EIO;
-		} else {
-			int w = fim_walk_root(roots.v[r], roots.v[r], exclude, &cur, check_note, &c, wwhy,
-					      sizeof wwhy);
-			/* A web root that vanished: every file of it is reported removed. */
-			if (w == FIM_EIO && note)
-				note(roots.v[r], FIM_EUNREADABLE, wwhy, arg);
-			else if (w) {
-				snprintf(why, why_size, "%s", wwhy);
-				rc = w;
-			}
-		}
-		if (!rc) {
-			stats->files += cur.n;
-			for (size_t k = 0; k < cur.n; k++)
-				stats->bytes += cur.v[k].size;
-			fim_list_sort(&cur);
-			rc = merge(&c, &base, &cur);
-			if (rc == FIM_ENOMEM)
-				snprintf(why, why_size, "out of memory");
-		}
-		fim_list_free(&base);
-		fim_list_free(&cur);
-		fim_list_free(&c.skipped);
+		rc = fim_check_subtree(st, sc, roots.v[r], roots.v[r], exclude, out, stats, note, arg, why,
+				       why_size);
 	}
-	if (!rc && (rc = record(st, out, from, now)))
+	if (!rc && out->n > from && (rc = fim_findings_record(st, out->v + from, out->n - from, now)))
 		snprintf(why, why_size, "the findings could not be stored");
 out:
 	for (size_t i = 0; i < roots.n; i++)
 		free(roots.v[i]);
 	free(roots.v);
-	fim_list_free(&c.skipped);
 	return rc;
 }

@@ -14,8 +14,14 @@
 
 struct store;
 
+/* Rules of a new or retargeted symlink (the rule of an added/changed finding). */
+#define FIM_RULE_SYMLINK "symlink"
+#define FIM_RULE_SYMLINK_OUTSIDE "symlink_outside_root"
+
 struct fim_finding {
 	const char *kind; /* static: added, changed, removed, mode, webshell */
+	/* rule: the YARA and path rules of a webshell finding, FIM_RULE_SYMLINK or
+	 * FIM_RULE_SYMLINK_OUTSIDE for an added or changed symlink, else empty */
 	char *path;       /* owned by the findings list */
 	char rule[FIM_RULES_MAX];
 	char sha256[STORE_FIM_HASH_HEX];
@@ -35,6 +41,8 @@ struct fim_check_stats {
 	size_t scanned;     /* files scanned with the rules */
 	size_t not_scanned; /* added or changed files over FIM_SCAN_MAX_BYTES */
 	int64_t bytes;      /* bytes hashed */
+	const _Atomic int *cancel; /* set by the caller (may be NULL): when it turns
+				    * non-zero the check stops with FIM_ECANCELLED */
 };
 
 /* Compares every baselined root and scans what is new or changed, appending to
@@ -45,5 +53,17 @@ struct fim_check_stats {
 int fim_check_run(struct store *st, struct fim_scanner *sc, const char *exclude, int64_t now,
 		  struct fim_findings *out, struct fim_check_stats *stats, fim_note_fn note, void *arg,
 		  char *why, size_t why_size);
+
+/* Compares one subtree of a baselined root: `prefix` is the root, a directory,
+ * or a single path under it (a file, a symlink, or a path that no longer
+ * exists), against the baseline rows under it; appends findings to `out` without
+ * recording them. Excluded paths give nothing. 0, or FIM_EIO / FIM_ENOMEM with
+ * why. Used by fim_check_run and by the watcher of `serve`. */
+int fim_check_subtree(struct store *st, struct fim_scanner *sc, const char *root, const char *prefix,
+		      const char *exclude, struct fim_findings *out, struct fim_check_stats *stats,
+		      fim_note_fn note, void *arg, char *why, size_t why_size);
+
+/* Records n findings in the store (fim_findings) with seen_at `now`. */
+int fim_findings_record(struct store *st, const struct fim_finding *v, size_t n, int64_t now);
 
 #endif

@@ -8,6 +8,7 @@
 #ifndef CANHGAC_FIM_FIM_H
 #define CANHGAC_FIM_FIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ enum fim_err {
 	FIM_ENOMEM = -5,
 	FIM_ERULES = -6,      /* the YARA rules did not compile, or a scan failed */
 	FIM_EINVAL = -7,
+	FIM_ECANCELLED = -8,  /* the caller asked the check to stop (serve stopping) */
 };
 
 /* Files larger than this are hashed but not scanned (and said so): web shells are
@@ -48,5 +50,13 @@ void fim_list_free(struct fim_list *l);
 typedef void (*fim_note_fn)(const char *path, int err, const char *why, void *arg);
 
 const char *fim_strerror(int err);
+
+/* Bytes of a path text may need: every byte escaped, and the NUL. */
+#define FIM_PATH_TEXT_MAX (3 * 4096 + 8)
+
+/* `path` as UTF-8 text safe for JSON, STIX, CSV and one-line output: bytes that
+ * are not well-formed UTF-8, control characters and '%' become %XX. Truncated
+ * with "..." to fit `size`. Returns out. */
+const char *fim_path_text(const char *path, char *out, size_t size);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include "fim/indicators.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,27 @@
 #include "core/clock.h"
 #include "fim/fim.h"
 #include "store/store.h"
+
+int fim_indicators_parse_since(const char *s, int64_t *out)
+{
+	int64_t day;
+	char *end;
+	if (!s || !*s)
+		return -1;
+	if (!clock_parse_rfc3339(s, out))
+		return 0;
+	if (!clock_parse_local_date(s, &day)) {
+		*out = clock_local_day_start(day);
+		return 0;
+	}
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (s[0] >= '0' && s[0] <= '9' && !*end && !errno && v >= 0) {
+		*out = v;
+		return 0;
+	}
+	return -1;
+}
 
 void fim_indicators_uuid4(char out[37])
 {
@@ -81,10 +103,11 @@ static int stix_add(struct stix_ctx *c, const char *name, const char *descriptio
 
 static int stix_webshell(const struct store_fim_finding *f, void *arg)
 {
-	char pattern[128], desc[1024];
+	char pattern[128], desc[1024], path[640];
 	snprintf(pattern, sizeof pattern, "[file:hashes.'SHA-256' = '%s']", f->sha256);
-	snprintf(desc, sizeof desc, "Web shell found in a web root at %s (rules: %s)", f->path,
-		 f->rule ? f->rule : "-");
+	/* The path as text: a non-UTF-8 name must not make the bundle fail. */
+	snprintf(desc, sizeof desc, "Web shell found in a web root at %s (rules: %.256s)",
+		 fim_path_text(f->path, path, sizeof path), f->rule ? f->rule : "-");
 	return stix_add(arg, "Web shell file", desc, pattern, f->seen_at, 0, "web-shell", "installation");
 }
 
@@ -188,8 +211,9 @@ static int csv_row(struct csv_buf *b, const char *type, const char *value, int64
 
 static int csv_webshell(const struct store_fim_finding *f, void *arg)
 {
-	char desc[1024];
-	snprintf(desc, sizeof desc, "web shell at %s (rules: %s)", f->path, f->rule ? f->rule : "-");
+	char desc[1024], path[640];
+	snprintf(desc, sizeof desc, "web shell at %s (rules: %.256s)", fim_path_text(f->path, path, sizeof path),
+		 f->rule ? f->rule : "-");
 	return csv_row(arg, "file-sha256", f->sha256, f->seen_at, "fim", desc);
 }
 

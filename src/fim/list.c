@@ -57,6 +57,7 @@ const char *fim_strerror(int err)
 	case FIM_ENOMEM: return "out of memory";
 	case FIM_ERULES: return "YARA rules failed";
 	case FIM_EINVAL: return "invalid argument";
+	case FIM_ECANCELLED: return "cancelled";
 	default: return "unknown error";
 	}
 }

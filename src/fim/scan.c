@@ -134,8 +134,12 @@ int fim_scanner_scan_mem(struct fim_scanner *sc, const unsigned char *buf, size_
 	if (!rules_size)
 		return FIM_EINVAL;
 	rules[0] = 0;
-	int r = yr_rules_scan_mem(sc->rules, buf, len, SCAN_FLAGS_FAST_MODE, on_scan, &a,
-				  SCAN_TIMEOUT_SECONDS);
+	/* NO_TRYCATCH: libyara's try/catch installs SIGBUS/SIGSEGV handlers around
+	 * every scan (a dozen sigaction calls, serialised on the process's signal
+	 * lock) to survive a truncated mmap'ed file; our buffer is heap memory we
+	 * read ourselves, so there is nothing to catch. */
+	int r = yr_rules_scan_mem(sc->rules, buf, len, SCAN_FLAGS_FAST_MODE | SCAN_FLAGS_NO_TRYCATCH, on_scan,
+				  &a, SCAN_TIMEOUT_SECONDS);
 	return r == ERROR_SUCCESS ? FIM_OK : FIM_ERULES;
 }
 

@@ -64,14 +64,19 @@ int incident_alert_record(struct store *st, const struct config *cfg, struct sto
 		return store_alert_insert(st, a) ? INCIDENT_ESTORE : INCIDENT_OK;
 	struct store_incident inc;
 	char key[STORE_GROUP_MAX];
-	snprintf(key, sizeof key, a->actor[0] ? "account:%s" : "ip:%s", a->actor[0] ? a->actor : a->ip);
+	/* A finding with neither account nor address (the web-root watcher) groups by its rule. */
+	if (a->actor[0] || a->ip[0])
+		snprintf(key, sizeof key, a->actor[0] ? "account:%s" : "ip:%s", a->actor[0] ? a->actor : a->ip);
+	else
+		snprintf(key, sizeof key, "rule:%s", a->rule);
 	int rc = store_incident_find_open(st, key, now - (int64_t)cfg->incident.group_window_hours * 3600, &inc);
 	if (rc == STORE_ENOTFOUND) {
 		memset(&inc, 0, sizeof inc);
 		snprintf(inc.group_key, sizeof inc.group_key, "%s", key);
 		snprintf(inc.status, sizeof inc.status, "new");
 		snprintf(inc.severity, sizeof inc.severity, "%s", a->severity);
-		snprintf(inc.title, sizeof inc.title, "%s: %s", a->rule, a->actor[0] ? a->actor : a->ip);
+		snprintf(inc.title, sizeof inc.title, "%s: %s", a->rule,
+			 a->actor[0] ? a->actor : a->ip[0] ? a->ip : "web roots");
 		snprintf(inc.actor, sizeof inc.actor, "%s", a->actor);
 		snprintf(inc.ip, sizeof inc.ip, "%s", a->ip);
 		snprintf(inc.agency, sizeof inc.agency, "%s", a->agency);

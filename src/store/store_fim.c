@@ -102,18 +102,20 @@ out:
 	return rc;
 }
 
-int store_fim_baseline_each(struct store *st, const char *root,
-			    int (*fn)(const struct store_fim_file *f, void *arg), void *arg)
+int store_fim_baseline_under(struct store *st, const char *root, const char *prefix,
+			     int (*fn)(const struct store_fim_file *f, void *arg), void *arg)
 {
 	sqlite3_stmt *s = NULL;
 	pthread_mutex_lock(&st->mu);
 	int rc = store_prepare(st,
 			       "SELECT path, size, mode, uid, mtime, blake2b, sha256 FROM fim_baseline "
-			       "WHERE root = ?1 ORDER BY path",
+			       "WHERE root = ?1 AND (path = ?2 OR (path >= ?2 || '/' AND path < ?2 || '0')) "
+			       "ORDER BY path",
 			       &s);
 	if (rc)
 		goto out;
 	store_bind_text(s, 1, root);
+	store_bind_text(s, 2, prefix);
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_fim_file f = {
@@ -137,6 +139,12 @@ out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
+}
+
+int store_fim_baseline_each(struct store *st, const char *root,
+			    int (*fn)(const struct store_fim_file *f, void *arg), void *arg)
+{
+	return store_fim_baseline_under(st, root, root, fn, arg);
 }
 
 int store_fim_findings_add(struct store *st, const struct store_fim_finding *f, size_t n)

@@ -15,7 +15,8 @@ struct store;
 
 #define STORE_FIM_HASH_HEX 65 /* 64 hex digits and the NUL */
 
-/* One file of a baseline. `path` is borrowed by the functions that take it and
+/* One entry of a baseline: a regular file, or a symlink (mode S_IFLNK, size
+ * and hashes those of its target text). `path` is borrowed by the functions that take it and
  * valid only during a callback for those that hand it out. */
 struct store_fim_file {
 	const char *path;
@@ -41,6 +42,11 @@ int store_fim_roots_each(struct store *st, int (*fn)(const char *root, void *arg
  * order of strcmp); stops at fn's non-zero value and returns it. */
 int store_fim_baseline_each(struct store *st, const char *root,
 			    int (*fn)(const struct store_fim_file *f, void *arg), void *arg);
+
+/* The same for the rows of `root` that are `prefix` or lie under prefix + "/"
+ * (one file, or a directory of it). */
+int store_fim_baseline_under(struct store *st, const char *root, const char *prefix,
+			     int (*fn)(const struct store_fim_file *f, void *arg), void *arg);
 
 /* One finding of `fim check`. Strings may be NULL (rule, hashes). */
 struct store_fim_finding {
