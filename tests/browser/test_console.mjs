@@ -48,8 +48,8 @@ test('static files: index, assets with their types, 404 for anything else', asyn
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/html/);
   assert.match(r.headers.get('content-security-policy'), /script-src 'self'/);
-  assert.match(await r.text(), /<script src="\/static\/app.js"/);
-  r = await fetch(srv.url + '/static/app.js');
+  assert.match(await r.text(), /<script type="module" src="\/static\/main.js"><\/script>/);
+  r = await fetch(srv.url + '/static/main.js');
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/javascript/);
   r = await fetch(srv.url + '/static/app.css');
