@@ -54,9 +54,9 @@ async function noSerious(page, name) {
   assert.deepEqual(await a11y(page, name), [], 'axe: no serious or critical violations on ' + name);
 }
 
-// On failure the page as it was, for the artifacts.
+// The page as each test left it (on a failure: as it failed), for the artifacts.
 async function failShot(t, page) {
-  t.after(async () => { try { await shot(page, 'fail-' + t.name.replace(/\W+/g, '-').slice(0, 40)); } catch (e) { /* closed */ } });
+  t.after(async () => { try { await shot(page, 'end-' + t.name.replace(/\W+/g, '-').slice(0, 40)); } catch (e) { /* closed */ } });
 }
 
 async function tab(page, name) {
