@@ -179,6 +179,9 @@ function idleTick() {
   const idle = Date.now() - state.lastApi;
   const end = s.expires_at ? Date.parse(s.expires_at) : NaN;
   if (idle >= idleMs) {
+    /* the server has dropped it already, or will at its next look; say so anyway,
+     * so that a reload does not pick up a session the page has given up */
+    if (state.csrf) api('DELETE', '/session');
     signedOut(t('idle_expired'));
     return;
   }

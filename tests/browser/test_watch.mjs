@@ -5,7 +5,8 @@
 // adding and removing an IP block; a reload that keeps the session (GET
 // /session) and can still write; a staff change; the language switch on every
 // new screen; axe-core on each main screen (no serious or critical violation)
-// and a phone-width screenshot of each role; an auditor who can change nothing.
+// and a phone-width screenshot of each role; an auditor who can change nothing;
+// the idle notice from the server's limit (the page's clock run forward).
 // Screenshots and axe reports go to artifacts/.
 
 import assert from 'node:assert/strict';
@@ -235,6 +236,12 @@ test('an IP block added and removed; a reload keeps the session and can still wr
   assert.ok(await page.isHidden('#view-signin'));
   await page.waitForSelector('#dash-blocks tr[data-ip="203.0.113.7"]');
   await tab(page, 'blocks');
+  // a second tab of the same session resumes too, which replaces the CSRF token:
+  // the first tab's next write is refused once, picks the new token up and goes through
+  const other = await page.context().newPage();
+  await other.goto(srv.url + '/');
+  await other.waitForSelector('#view-dashboard', { state: 'visible' });
+  await other.close();
   await page.click('#blocks-table tr[data-ip="203.0.113.7"] button[data-action="unblock"]');
   await page.waitForSelector('#blocks-table tr[data-ip="203.0.113.7"]', { state: 'detached' });
 
@@ -350,4 +357,27 @@ test('each role at phone width, with the accessibility check; the auditor change
   await page.click('#signout');
   await page.waitForSelector('#view-signin', { state: 'visible' });
   await noSerious(page, 'signin');
+});
+
+test('the idle notice comes from the server limit, two minutes before the end', async (t) => {
+  const page = await fresh(t);
+  await page.clock.install(); // the page's timers and Date under the test's control
+  await adminIn(page);
+  const idle = await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).session.idle_seconds);
+  await page.clock.fastForward((idle - 150) * 1000);
+  assert.ok(await page.isHidden('#idle'), 'no notice 2.5 minutes before');
+  await page.clock.fastForward(45000);
+  await page.waitForSelector('#idle', { state: 'visible' });
+  assert.match(await page.textContent('#idle-text'), /kết thúc sau (1 phút|2 phút|\d+ giây)/);
+  await shot(page, '29-idle-notice');
+  await page.click('#idle-continue'); // GET /me: the server's idle timer starts again
+  await page.waitForSelector('#idle', { state: 'hidden' });
+  await page.clock.fastForward((idle + 10) * 1000);
+  await page.waitForSelector('#view-signin', { state: 'visible' });
+  assert.match(await page.textContent('#signin-error'), /không có thao tác/);
+  // the page also ended the session on the server: a reload does not resume it
+  await page.waitForTimeout(300);
+  await page.reload();
+  await page.waitForSelector('#view-signin', { state: 'visible' });
+  assert.ok(await page.isHidden('#nav'));
 });
