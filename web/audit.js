@@ -1,8 +1,8 @@
 /*
  * The audit screen (auditors, admins; an agency admin sees their agency): the
  * chain's verify status, the lookup log search, the citizen access report, and
- * the search of all audit events (GET /audit?type=&actor=&from=&to=) where the
- * server has it; where it does not, that part says so and the lookup search
+ * the search of all audit records (GET /audit?type=&actor=&agency=&from=&to=,
+ * paged with before=) where the server has it; where it does not, that part says so and the lookup search
  * above still answers.
  */
 import { $, api, el, errorText, fillTable, fmtDate, missing, role, showError } from './core.js';
@@ -66,45 +66,60 @@ function renderLookups() {
     el('td', {}, r.procedure_code), el('td', {}, tOr('outcome_' + r.outcome, r.outcome)), el('td', {}, r.ip)));
 }
 
-/* An audit event as the events search answers it; fields beyond the common ones
- * are shown as k=v. */
+/* A record as GET /audit answers it ({seq, time, type, actor, agency, ip,
+ * payload}); the payload is shown as k=v. */
 function eventRow(e) {
-  const common = ['seq', 'audit_seq', 'time', 'at', 'type', 'event', 'actor', 'username', 'agency', 'ip'];
-  const rest = Object.entries(e.fields || e.detail || e).filter(([k, v]) => !common.includes(k) &&
-    v !== null && typeof v !== 'object').map(([k, v]) => k + '=' + v).join(', ');
-  return el('tr', {},
-    el('td', {}, e.seq ?? e.audit_seq ?? ''), el('td', {}, fmtDate(e.time || e.at)),
-    el('td', {}, e.type || e.event || ''), el('td', {}, e.actor || e.username || ''),
+  const p = e.payload && typeof e.payload === 'object' ? e.payload : {};
+  const rest = Object.entries(p).filter(([, v]) => v !== null && typeof v !== 'object')
+    .map(([k, v]) => k + '=' + v).join(', ');
+  return el('tr', { 'data-type': e.type || '' },
+    el('td', {}, e.seq ?? ''), el('td', {}, fmtDate(e.time)),
+    el('td', {}, e.type || ''), el('td', {}, e.actor || ''),
     el('td', {}, e.agency || ''), el('td', {}, e.ip || ''), el('td', { class: 'detail' }, rest));
 }
 
-async function searchEvents(ev) {
+let evBefore = null; /* next_before of the last page, for "more" */
+let evCount = 0;
+
+async function searchEvents(ev, more) {
   if (ev) ev.preventDefault();
   const q = new URLSearchParams();
   const add = (k, v) => { if (v) q.set(k, v); };
   add('type', $('ev-type').value.trim());
   add('actor', $('ev-actor').value.trim());
+  add('agency', $('ev-agency').value.trim());
   add('from', $('ev-from').value);
   add('to', $('ev-to').value);
+  if (more && evBefore) q.set('before', evBefore);
   const res = await api('GET', '/audit?' + q.toString());
   if (res.status !== 200 || !res.data || typeof res.data !== 'object') {
     showError($('ev-error'), missing(res) ? t('events_not_available') : errorText(res));
-    fillTable($('ev-table'), [], null);
+    if (!more) fillTable($('ev-table'), [], null);
+    $('ev-more').hidden = true;
     return;
   }
   showError($('ev-error'), '');
-  const rows = res.data.events || res.data.records || [];
-  $('ev-results-title').textContent = t('events_results', { n: rows.length });
-  fillTable($('ev-table'), rows, eventRow);
+  const rows = res.data.records || res.data.events || [];
+  if (more) {
+    const tb = $('ev-table').querySelector('tbody');
+    for (const r of rows) tb.append(eventRow(r));
+    evCount += rows.length;
+  } else {
+    fillTable($('ev-table'), rows, eventRow);
+    evCount = rows.length;
+  }
+  evBefore = res.data.next_before ?? null;
+  $('ev-more').hidden = !evBefore;
+  $('ev-results-title').textContent = t('events_results', { n: evCount });
 }
 
 export function initAudit() {
   $('search-form').addEventListener('submit', search);
   $('sf-citizen-report').addEventListener('click', citizenReport);
-  $('events-form').addEventListener('submit', searchEvents);
+  $('events-form').addEventListener('submit', (ev) => searchEvents(ev, false));
+  $('ev-more').addEventListener('click', () => searchEvents(null, true));
   register('audit', {
     open: async () => {
-      $('events-card').hidden = role() === 'agency_admin';
       await Promise.all([verify(), search()]);
     },
     relabel: () => { renderLookups(); verify(); }

@@ -49,6 +49,6 @@ export function applyI18n(root) {
 }
 
 /* The translation of key, or fallback when there is none (codes from the server). */
-export function tOr(key, fallback) {
-  return key in I18N[current] || key in I18N.vi ? t(key) : fallback;
+export function tOr(key, fallback, vars) {
+  return key in I18N[current] || key in I18N.vi ? t(key, vars) : fallback;
 }

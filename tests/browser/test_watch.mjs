@@ -277,6 +277,8 @@ test('a staff change (leave, at once) and the access review with its reminders',
 
   await tab(page, 'review');
   await page.waitForSelector('#rv-reminders li');
+  // the officer who has not changed the handed-over password yet is on the list
+  await page.waitForSelector('#rv-reminders li[data-reminder="must_change_password"][data-username="cb.a"]');
   // either the review (lifecycle branch) or the "not available" message, never a broken page
   await page.waitForFunction(() => document.querySelector('#rv-table tbody tr') || !document.querySelector('#rv-error').hidden);
   await noSerious(page, 'review');
