@@ -23,8 +23,9 @@ export function signedOut(message) {
 
 /* Takes the body of POST or GET /session. */
 function adopt(body) {
-  state.csrf = body.csrf_token;
-  state.me = body;
+  const { csrf_token: csrf, ...me } = body;
+  state.csrf = csrf;
+  state.me = me;
   state.lastApi = Date.now();
 }
 

@@ -59,8 +59,7 @@ export function renderNav() {
   const nav = $('nav');
   nav.textContent = '';
   const me = state.me;
-  const signedIn = me && !me.must_change_password && state.view !== 'signin' && state.view !== 'password' ||
-    me && state.view === 'password' && !me.must_change_password;
+  const signedIn = me && !me.must_change_password && state.view !== 'signin';
   nav.hidden = !signedIn;
   $('signout').hidden = !me;
   $('who').hidden = !me;
