@@ -257,9 +257,22 @@ test('an IP block added and removed; a reload keeps the session and can still wr
   assert.equal(idle, 900);
 });
 
-test('a staff change (leave, at once) and the access review with its reminders', async (t) => {
+test('a per-user quota, a staff change (leave, at once) and the access review with its reminders', async (t) => {
   const page = await fresh(t);
   await adminIn(page);
+  await tab(page, 'users');
+  await page.click('#users-table tr[data-username="cb.a"] button[data-action="quota"]');
+  await page.waitForSelector('#quota-dialog[open]');
+  await page.fill('#qf-minute', '0');
+  await page.click('#quota-form button[type=submit]');
+  await page.waitForSelector('#quota-error:not([hidden])');
+  await page.fill('#qf-minute', '5');
+  await page.fill('#qf-day', '100');
+  await noSerious(page, 'quota-dialog');
+  await page.click('#quota-form button[type=submit]');
+  await page.waitForSelector('#quota-dialog', { state: 'hidden' });
+  await page.waitForFunction(() => /5\/phút, 100\/ngày/.test(
+    document.querySelector('#users-table tr[data-username="cb.a"] td[data-col="quota"]').textContent));
   await tab(page, 'staff');
   await page.fill('#sc-username', 'cb.nghi');
   await page.selectOption('#sc-kind', 'leave');
@@ -280,7 +293,18 @@ test('a staff change (leave, at once) and the access review with its reminders',
   // the officer who has not changed the handed-over password yet is on the list
   await page.waitForSelector('#rv-reminders li[data-reminder="must_change_password"][data-username="cb.a"]');
   // either the review (lifecycle branch) or the "not available" message, never a broken page
-  await page.waitForFunction(() => document.querySelector('#rv-table tbody tr') || !document.querySelector('#rv-error').hidden);
+  await page.waitForFunction(() => document.querySelector('#rv-table tbody tr[data-username]') ||
+    !document.querySelector('#rv-error').hidden);
+  if (await page.$('#rv-table tbody tr[data-username="cb.a"]')) {
+    // the CSV export: a file download with the accounts
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#rv-csv')]);
+    assert.match(dl.suggestedFilename(), /^ra-soat-SO\.A\.csv$/);
+    const csv = fs.readFileSync(await dl.path(), 'utf8');
+    assert.match(csv, /username/);
+    assert.match(csv, /cb\.a/);
+  } else {
+    assert.match(await page.textContent('#rv-error'), /chưa có chức năng rà soát/);
+  }
   await noSerious(page, 'review');
   await shot(page, '27-review');
 });
@@ -347,6 +371,7 @@ test('each role at phone width, with the accessibility check; the auditor change
   await shot(page, '32-agency-admin-375px');
   await noSerious(page, 'agency-admin-users');
   await tab(page, 'staff');
+  await page.waitForSelector('#sc-kind option', { state: 'attached' });
   assert.deepEqual(await page.$$eval('#sc-kind option', (os) => os.map((o) => o.value)), ['leave']);
   await noSerious(page, 'agency-admin-staff');
   await page.click('#signout');
