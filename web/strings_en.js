@@ -304,5 +304,6 @@ export default {
   rem_password_expiring: '{username}: the password expires in {n} days.',
   rem_dormant_soon: '{username}: no sign-in for a long time; the account is disabled in {n} days if still unused.',
   rem_must_change_password: '{username}: the one-time password handed over has not been changed yet.',
-  more: 'More'
+  more: 'More',
+  inc_note_hint: 'When closing: lines starting with “Result:”, “Cause:”, “Lessons:” go into the closing report.'
 };

@@ -304,5 +304,6 @@ export default {
   rem_password_expiring: '{username}: mật khẩu hết hạn sau {n} ngày.',
   rem_dormant_soon: '{username}: không đăng nhập đã lâu; tài khoản sẽ bị vô hiệu hoá sau {n} ngày nếu vẫn không dùng.',
   rem_must_change_password: '{username}: chưa đổi mật khẩu dùng một lần đã được cấp.',
-  more: 'Xem thêm'
+  more: 'Xem thêm',
+  inc_note_hint: 'Khi đóng sự cố: các dòng bắt đầu bằng “Kết quả:”, “Nguyên nhân:”, “Bài học:” được đưa vào báo cáo kết thúc.'
 };

@@ -195,11 +195,11 @@ test('the incident workflow to closed, with notes and the reports opened to prin
   await noSerious(page, 'incident-detail');
 
   for (const [to, note] of [['investigating', 'Đang xác minh nguồn'], ['contained', 'Đã chặn địa chỉ'],
-    ['reported', 'Đã gửi Sở TT&TT'], ['closed', 'Kết thúc']]) {
+    ['reported', 'Đã gửi Sở TT&TT'], ['closed', 'Kết quả: đã chặn, không lộ dữ liệu\nNguyên nhân: dò mật khẩu']]) {
     await page.selectOption('#inc-next', to);
     await page.fill('#inc-note', note);
     await page.click('#inc-form button[type=submit]');
-    await page.waitForFunction((n) => document.querySelector('#inc-notes').textContent.includes(n), note);
+    await page.waitForFunction((n) => document.querySelector('#inc-notes').textContent.includes(n), note.split('\n')[0]);
   }
   assert.equal(await page.locator('#inc-notes li').count(), 4);
   assert.match(await page.textContent('#inc-fields'), /Đã đóng/);
@@ -208,6 +208,9 @@ test('the incident workflow to closed, with notes and the reports opened to prin
   const [closing] = await Promise.all([page.context().waitForEvent('page'), page.click('#inc-report-closing')]);
   await closing.waitForLoadState();
   assert.match(closing.url(), /kind=closing/);
+  const closingText = await closing.textContent('body');
+  assert.match(closingText, /Mẫu số 04/);
+  assert.match(closingText, /đã chặn, không lộ dữ liệu/, 'the closing note\'s result line is in the report');
   await closing.close();
   // a move the server refuses (a note only is still allowed)
   await page.fill('#inc-note', 'Ghi chú sau khi đóng');
