@@ -48,7 +48,10 @@ function drawChart() {
   box.textContent = '';
   if (!counts) return;
   const { c, start } = counts;
-  const W = 720, H = 220, L = 40, B = 30, T = 12, bw = (W - L - 8) / 24;
+  /* drawn at the width it is shown at, so that its text stays readable on a phone */
+  const W = Math.max(300, Math.min(960, box.clientWidth || 720)), H = 220, L = 40, B = 30, T = 12;
+  const bw = (W - L - 8) / 24;
+  const every = W < 500 ? 6 : 3;
   const max = Math.max(1, ...c);
   const total = c.reduce((a, b) => a + b, 0);
   const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'dash-chart-t dash-chart-d',
@@ -72,7 +75,7 @@ function drawChart() {
     const r = svg('rect', { x, y: H - B - h, width: Math.max(1, bw - 4), height: Math.max(0, h), class: 'bar' });
     r.append(svg('title', {}, t('chart_bar', { hour: String(hour).padStart(2, '0'), n })));
     g.append(r);
-    if (i % 3 === 0 || i === 23) {
+    if (i % every === 0) {
       g.append(svg('text', { x: x + (bw - 4) / 2, y: H - B + 16, 'text-anchor': 'middle', class: 'axis' },
         String(hour).padStart(2, '0') + 'h'));
     }
@@ -146,5 +149,10 @@ async function openDashboard() {
 
 export function initDashboard() {
   $('dash-refresh').addEventListener('click', openDashboard);
+  let resizing = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => { if (!$('view-dashboard').hidden) drawChart(); }, 200);
+  });
   register('dashboard', { open: openDashboard, relabel: () => { drawChart(); openDashboard(); } });
 }
