@@ -1,288 +1,54 @@
-/* The console's words, Vietnamese first. t(key, {name: value}) fills {name}. */
-'use strict';
+/*
+ * The console's words: Vietnamese first (strings_vi.js), English second
+ * (strings_en.js). t(key, {name: value}) fills {name}; a key missing in English
+ * falls back to Vietnamese, a key missing in both shows itself (the browser test
+ * checks that every key used exists in both).
+ */
+import vi from './strings_vi.js';
+import en from './strings_en.js';
 
-const I18N = {
-  vi: {
-    skip: 'Bỏ qua, tới nội dung chính',
-    language: 'Ngôn ngữ',
-    signout: 'Đăng xuất',
-    signin_title: 'Đăng nhập',
-    signin: 'Đăng nhập',
-    username: 'Tên đăng nhập',
-    password: 'Mật khẩu',
-    signed_in_as: '{name} ({role}, {agency})',
-    otp_code: 'Mã xác thực (nếu tài khoản đã bật xác thực hai lớp)',
-    totp_needed: 'Vai trò của bạn phải đăng ký xác thực hai lớp trước khi làm việc; bảng điều khiển chưa hỗ trợ việc này, hãy liên hệ Trung tâm CNTT.',
-    pw_title: 'Đổi mật khẩu',
-    pw_current: 'Mật khẩu hiện tại',
-    pw_new: 'Mật khẩu mới',
-    pw_confirm: 'Nhập lại mật khẩu mới',
-    pw_submit: 'Đổi mật khẩu',
-    pw_forced: 'Bạn phải đổi mật khẩu trước khi làm việc (lần đăng nhập đầu, mật khẩu vừa được cấp lại hoặc đã hết hạn).',
-    pw_voluntary: 'Mật khẩu mới phải đáp ứng mọi yêu cầu dưới đây.',
-    pw_rule_length: 'Ít nhất {n} ký tự',
-    pw_rule_upper: 'Có chữ hoa (A–Z)',
-    pw_rule_lower: 'Có chữ thường (a–z)',
-    pw_rule_digit: 'Có chữ số (0–9)',
-    pw_rule_special: 'Có ký tự đặc biệt (!@#…)',
-    pw_rule_username: 'Không chứa tên đăng nhập',
-    pw_rule_match: 'Hai lần nhập trùng nhau',
-    pw_met: 'đạt',
-    pw_not_met: 'chưa đạt',
-    pw_changed: 'Đã đổi mật khẩu.',
-    pw_warning: 'Mật khẩu của bạn hết hạn lúc {when}. Hãy đổi mật khẩu sớm.',
-    pw_change_now: 'Đổi mật khẩu',
-    cancel: 'Huỷ',
-    close: 'Đóng',
-    confirm: 'Xác nhận',
-    create: 'Tạo',
-    print: 'In',
-    idle_warning: 'Phiên làm việc sẽ kết thúc sau khoảng {min} phút nếu không có thao tác.',
-    idle_continue: 'Tiếp tục làm việc',
-    idle_expired: 'Phiên làm việc đã kết thúc do không có thao tác. Hãy đăng nhập lại.',
-    session_ended: 'Phiên làm việc đã kết thúc. Hãy đăng nhập lại.',
-    nav_lookup: 'Tra cứu',
-    nav_users: 'Tài khoản',
-    nav_audit: 'Nhật ký tra cứu',
-    lookup_title: 'Tra cứu thông tin công dân',
-    citizen_id: 'Số định danh cá nhân',
-    citizen_id_hint: '12 chữ số',
-    dossier_code: 'Mã hồ sơ',
-    dossier_hint: 'Ví dụ: H15.50.05.13-261008-0975',
-    procedure: 'Thủ tục',
-    lookup_submit: 'Tra cứu',
-    result_title: 'Kết quả tra cứu',
-    audit_seq: 'Đã ghi nhật ký, bản ghi số {seq}.',
-    quota_line: 'Hạn mức còn lại: {m} / {ml} lượt trong phút này, {d} / {dl} lượt trong ngày.',
-    quota_exceeded: 'Đã hết hạn mức tra cứu ({scope}). Thử lại sau {wait} (khoảng {at}).',
-    scope_user_minute: 'mỗi phút của cán bộ',
-    scope_user_day: 'mỗi ngày của cán bộ',
-    scope_agency_day: 'mỗi ngày của cơ quan',
-    seconds: '{n} giây',
-    minutes: '{n} phút',
-    hours: '{h} giờ {m} phút',
-    history_note: 'Lịch sử tra cứu của chính cán bộ chưa có trong API; thanh tra và quản trị viên xem được nhật ký tra cứu.',
-    users_title: 'Tài khoản',
-    user_new: 'Tạo tài khoản',
-    username_hint: '3–32 ký tự a-z 0-9 . _ -, bắt đầu bằng chữ cái',
-    full_name: 'Họ và tên',
-    agency: 'Cơ quan',
-    role: 'Vai trò',
-    status: 'Trạng thái',
-    last_login: 'Đăng nhập lần cuối',
-    actions: 'Thao tác',
-    otp_title: 'Mật khẩu dùng một lần',
-    otp_for: 'Tài khoản {username} ({name}):',
-    otp_once: 'Mật khẩu chỉ hiện một lần. Hãy in biên bản bàn giao ngay.',
-    handover_button: 'In biên bản bàn giao',
-    act_disable: 'Vô hiệu hoá',
-    act_enable: 'Kích hoạt lại',
-    act_unlock: 'Mở khoá',
-    act_reset: 'Cấp lại mật khẩu',
-    reason: 'Lý do',
-    disable_title: 'Vô hiệu hoá tài khoản {username}',
-    enable_title: 'Kích hoạt lại tài khoản {username}',
-    reset_confirm: 'Cấp lại mật khẩu cho {username}? Mật khẩu cũ sẽ không dùng được nữa.',
-    done: 'Đã thực hiện.',
-    role_admin: 'Quản trị hệ thống',
-    role_agency_admin: 'Quản trị cơ quan',
-    role_officer: 'Cán bộ',
-    role_auditor: 'Thanh tra',
-    status_active: 'Đang hoạt động',
-    status_locked: 'Bị khoá tạm',
-    status_suspended: 'Bị tạm dừng',
-    status_disabled: 'Đã vô hiệu hoá',
-    audit_title: 'Nhật ký tra cứu',
-    from: 'Từ ngày',
-    to: 'Đến ngày',
-    limit: 'Số dòng tối đa',
-    search: 'Tìm',
-    citizen_report: 'Báo cáo truy cập của công dân',
-    citizen_report_need: 'Nhập số định danh cá nhân để xem ai đã truy cập thông tin của công dân.',
-    results: 'Kết quả',
-    results_count: '{n} bản ghi',
-    results_citizen: 'Những lượt truy cập thông tin của công dân {id}: {n}',
-    seq: 'Số bản ghi',
-    time: 'Thời gian',
-    outcome: 'Kết quả',
-    ip: 'Địa chỉ IP',
-    verify_ok: 'Chuỗi nhật ký toàn vẹn: {records} bản ghi, điểm kiểm tra cuối {cp}.',
-    verify_bad: 'CẢNH BÁO: chuỗi nhật ký bị sửa đổi từ bản ghi {seq} ({reason}).',
-    verify_checking: 'Đang kiểm tra chuỗi nhật ký…',
-    none: '—',
-    error_network: 'Không kết nối được tới máy chủ. Kiểm tra mạng rồi thử lại.',
-    error_generic: 'Có lỗi xảy ra ({code}).',
-    f_citizen_id: 'Số định danh cá nhân',
-    f_full_name: 'Họ, chữ đệm và tên',
-    f_date_of_birth: 'Ngày, tháng, năm sinh',
-    f_sex: 'Giới tính',
-    f_nationality: 'Quốc tịch',
-    f_ethnicity: 'Dân tộc',
-    f_religion: 'Tôn giáo',
-    f_permanent_address: 'Nơi thường trú',
-    f_current_address: 'Nơi ở hiện tại',
-    f_marital_status: 'Tình trạng hôn nhân',
-    f_place_of_birth: 'Nơi đăng ký khai sinh',
-    f_place_of_origin: 'Quê quán',
-    f_household_head: 'Họ và tên chủ hộ',
-    f_household_id: 'Số hộ',
-    f_relation_to_head: 'Quan hệ với chủ hộ'
-  },
-  en: {
-    skip: 'Skip to main content',
-    language: 'Language',
-    signout: 'Sign out',
-    signin_title: 'Sign in',
-    signin: 'Sign in',
-    username: 'Username',
-    password: 'Password',
-    signed_in_as: '{name} ({role}, {agency})',
-    otp_code: 'Authentication code (if two-factor sign-in is on)',
-    totp_needed: 'Your role must enrol a second factor first; the console cannot do that yet, ask the IT centre.',
-    pw_title: 'Change password',
-    pw_current: 'Current password',
-    pw_new: 'New password',
-    pw_confirm: 'Repeat the new password',
-    pw_submit: 'Change password',
-    pw_forced: 'You must change your password before anything else (first sign-in, a reset, or an expired password).',
-    pw_voluntary: 'The new password must meet every rule below.',
-    pw_rule_length: 'At least {n} characters',
-    pw_rule_upper: 'An upper-case letter (A–Z)',
-    pw_rule_lower: 'A lower-case letter (a–z)',
-    pw_rule_digit: 'A digit (0–9)',
-    pw_rule_special: 'A special character (!@#…)',
-    pw_rule_username: 'Does not contain the username',
-    pw_rule_match: 'Both entries match',
-    pw_met: 'met',
-    pw_not_met: 'not met',
-    pw_changed: 'Password changed.',
-    pw_warning: 'Your password expires at {when}. Please change it soon.',
-    pw_change_now: 'Change password',
-    cancel: 'Cancel',
-    close: 'Close',
-    confirm: 'Confirm',
-    create: 'Create',
-    print: 'Print',
-    idle_warning: 'Your session ends in about {min} minutes without activity.',
-    idle_continue: 'Keep working',
-    idle_expired: 'Your session ended after inactivity. Please sign in again.',
-    session_ended: 'Your session has ended. Please sign in again.',
-    nav_lookup: 'Lookup',
-    nav_users: 'Accounts',
-    nav_audit: 'Lookup log',
-    lookup_title: 'Citizen lookup',
-    citizen_id: 'Citizen id',
-    citizen_id_hint: '12 digits',
-    dossier_code: 'Dossier code',
-    dossier_hint: 'For example: H15.50.05.13-261008-0975',
-    procedure: 'Procedure',
-    lookup_submit: 'Look up',
-    result_title: 'Result',
-    audit_seq: 'Audited as record {seq}.',
-    quota_line: 'Remaining: {m} of {ml} lookups this minute, {d} of {dl} today.',
-    quota_exceeded: 'Lookup quota exhausted ({scope}). Try again in {wait} (around {at}).',
-    scope_user_minute: 'per officer per minute',
-    scope_user_day: 'per officer per day',
-    scope_agency_day: 'per agency per day',
-    seconds: '{n} seconds',
-    minutes: '{n} minutes',
-    hours: '{h} h {m} min',
-    history_note: 'An officer\'s own lookup history is not in the API yet; auditors and administrators can read the lookup log.',
-    users_title: 'Accounts',
-    user_new: 'Create account',
-    username_hint: '3–32 of a-z 0-9 . _ -, starting with a letter',
-    full_name: 'Full name',
-    agency: 'Agency',
-    role: 'Role',
-    status: 'Status',
-    last_login: 'Last sign-in',
-    actions: 'Actions',
-    otp_title: 'One-time password',
-    otp_for: 'Account {username} ({name}):',
-    otp_once: 'This password is shown once. Print the handover record now.',
-    handover_button: 'Print handover record',
-    act_disable: 'Disable',
-    act_enable: 'Enable',
-    act_unlock: 'Unlock',
-    act_reset: 'Reset password',
-    reason: 'Reason',
-    disable_title: 'Disable account {username}',
-    enable_title: 'Enable account {username}',
-    reset_confirm: 'Reset the password of {username}? The old one stops working.',
-    done: 'Done.',
-    role_admin: 'Administrator',
-    role_agency_admin: 'Agency administrator',
-    role_officer: 'Officer',
-    role_auditor: 'Auditor',
-    status_active: 'Active',
-    status_locked: 'Locked',
-    status_suspended: 'Suspended',
-    status_disabled: 'Disabled',
-    audit_title: 'Lookup log',
-    from: 'From',
-    to: 'To',
-    limit: 'Maximum rows',
-    search: 'Search',
-    citizen_report: 'Citizen access report',
-    citizen_report_need: 'Enter a citizen id to see who accessed that citizen\'s data.',
-    results: 'Results',
-    results_count: '{n} records',
-    results_citizen: 'Accesses to the data of citizen {id}: {n}',
-    seq: 'Record',
-    time: 'Time',
-    outcome: 'Outcome',
-    ip: 'IP address',
-    verify_ok: 'Audit chain intact: {records} records, last checkpoint {cp}.',
-    verify_bad: 'WARNING: the audit chain was altered at record {seq} ({reason}).',
-    verify_checking: 'Checking the audit chain…',
-    none: '—',
-    error_network: 'Cannot reach the server. Check the network and try again.',
-    error_generic: 'Something went wrong ({code}).',
-    f_citizen_id: 'Citizen id',
-    f_full_name: 'Full name',
-    f_date_of_birth: 'Date of birth',
-    f_sex: 'Sex',
-    f_nationality: 'Nationality',
-    f_ethnicity: 'Ethnicity',
-    f_religion: 'Religion',
-    f_permanent_address: 'Permanent address',
-    f_current_address: 'Current address',
-    f_marital_status: 'Marital status',
-    f_place_of_birth: 'Place of birth registration',
-    f_place_of_origin: 'Place of origin',
-    f_household_head: 'Head of household',
-    f_household_id: 'Household number',
-    f_relation_to_head: 'Relation to the head'
-  }
-};
+export const I18N = { vi, en };
 
 /* The language: sessionStorage (not secret, gone with the tab), Vietnamese by default. */
-let currentLang = (function () {
+let current = (function () {
   try {
-    const v = window.sessionStorage.getItem('canhgac.lang');
-    return v === 'en' ? 'en' : 'vi';
+    return window.sessionStorage.getItem('canhgac.lang') === 'en' ? 'en' : 'vi';
   } catch (e) {
     return 'vi';
   }
 })();
 
-function setLang(lang) {
-  currentLang = lang === 'en' ? 'en' : 'vi';
-  try { window.sessionStorage.setItem('canhgac.lang', currentLang); } catch (e) { /* private mode */ }
-  document.documentElement.lang = currentLang;
+export function lang() {
+  return current;
 }
 
-function t(key, vars) {
-  let s = (I18N[currentLang] && I18N[currentLang][key]) || I18N.vi[key] || key;
-  if (vars) {
-    s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
-  }
+export function setLang(l) {
+  current = l === 'en' ? 'en' : 'vi';
+  try { window.sessionStorage.setItem('canhgac.lang', current); } catch (e) { /* private mode */ }
+  document.documentElement.lang = current;
+}
+
+export function t(key, vars) {
+  let s = I18N[current][key] ?? I18N.vi[key] ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
 
-/* Static text of the page: every element with data-i18n gets its translation. */
-function applyI18n(root) {
-  (root || document).querySelectorAll('[data-i18n]').forEach((el) => {
-    el.textContent = t(el.getAttribute('data-i18n'));
+/* Text of the page: every element with data-i18n gets its translation (data-i18n-label
+ * its aria-label, data-i18n-alt its alt). */
+export function applyI18n(root) {
+  (root || document).querySelectorAll('[data-i18n]').forEach((e) => {
+    e.textContent = t(e.getAttribute('data-i18n'));
   });
+  (root || document).querySelectorAll('[data-i18n-label]').forEach((e) => {
+    e.setAttribute('aria-label', t(e.getAttribute('data-i18n-label')));
+  });
+  (root || document).querySelectorAll('[data-i18n-alt]').forEach((e) => {
+    e.setAttribute('alt', t(e.getAttribute('data-i18n-alt')));
+  });
+}
+
+/* The translation of key, or fallback when there is none (codes from the server). */
+export function tOr(key, fallback, vars) {
+  return key in I18N[current] || key in I18N.vi ? t(key, vars) : fallback;
 }

@@ -69,6 +69,7 @@ struct auth_caller {
 	int agency_quota_per_day;       /* the agency's own day quota; 0: the [quota] default */
 	unsigned char token_hash[STORE_TOKEN_HASH_BYTES];
 	unsigned char csrf_hash[STORE_TOKEN_HASH_BYTES];
+	int64_t session_created_at;     /* for the absolute timeout the console shows */
 	char ip[64];
 };
 
@@ -108,6 +109,12 @@ int auth_session_resolve(struct auth_service *svc, const char *token, const char
 
 /* True when csrf (hex, from X-CSRF-Token) belongs to the caller's session. Constant time. */
 bool auth_session_csrf_ok(struct auth_service *svc, const struct auth_caller *c, const char *csrf);
+
+/* Issues a new CSRF token for the caller's session (hex into csrf, which the caller
+ * wipes) and stores only its hash; the session's previous token stops working.
+ * For GET /session, when a reloaded page has lost the token. AUTH_ESESSION when
+ * the session is gone. */
+int auth_session_reissue_csrf(struct auth_service *svc, struct auth_caller *c, char csrf[AUTH_TOKEN_HEX]);
 
 int auth_signout(struct auth_service *svc, const struct auth_caller *c);
 

@@ -76,6 +76,7 @@ int auth_session_open(struct auth_service *svc, const struct store_user *u, cons
 		out->caller.user = *u;
 		memcpy(out->caller.token_hash, s.token_hash, sizeof s.token_hash);
 		memcpy(out->caller.csrf_hash, s.csrf_hash, sizeof s.csrf_hash);
+		out->caller.session_created_at = now;
 		snprintf(out->caller.ip, sizeof out->caller.ip, "%s", ip);
 		caller_fill(svc, &out->caller, now, -1, -1);
 	}
@@ -143,6 +144,7 @@ int auth_session_resolve(struct auth_service *svc, const char *token, const char
 	if (!cached)
 		auth_session_cache_put(svc->sessions, gen, &e);
 	memcpy(out->csrf_hash, e.session.csrf_hash, sizeof e.session.csrf_hash);
+	out->session_created_at = e.session.created_at;
 	snprintf(out->ip, sizeof out->ip, "%s", ip);
 	caller_fill(svc, out, now, e.totp_enrolment_required, e.agency_quota_per_day);
 	/* Touch at most every 10 s: the idle timeout is minutes, writes are not free. */
@@ -164,6 +166,20 @@ bool auth_session_csrf_ok(struct auth_service *svc, const struct auth_caller *c,
 	token_hash(tok, h);
 	sodium_memzero(tok, sizeof tok);
 	return sodium_memcmp(h, c->csrf_hash, sizeof h) == 0;
+}
+
+int auth_session_reissue_csrf(struct auth_service *svc, struct auth_caller *c, char csrf[AUTH_TOKEN_HEX])
+{
+	unsigned char tok[AUTH_TOKEN_BYTES], h[STORE_TOKEN_HASH_BYTES];
+	randombytes_buf(tok, sizeof tok);
+	token_hash(tok, h);
+	int rc = store_session_set_csrf(svc->st, c->token_hash, h);
+	if (rc == STORE_OK) {
+		sodium_bin2hex(csrf, AUTH_TOKEN_HEX, tok, sizeof tok);
+		memcpy(c->csrf_hash, h, sizeof h);
+	}
+	sodium_memzero(tok, sizeof tok);
+	return rc == STORE_OK ? AUTH_OK : rc == STORE_ENOTFOUND ? AUTH_ESESSION : AUTH_ESTORE;
 }
 
 int auth_signout(struct auth_service *svc, const struct auth_caller *c)

@@ -1,5 +1,7 @@
 /*
- * POST/DELETE /api/v1/session, GET /api/v1/me, POST /api/v1/me/password.
+ * POST/GET/DELETE /api/v1/session, GET /api/v1/me, POST /api/v1/me/password.
+ * GET /session lets a reloaded console pick up its session again: the CSRF token
+ * is stored only as a hash, so a new one is issued (the old one stops working).
  * Sign-in runs on the worker pool (argon2id is deliberately slow), so a flood of
  * sign-ins waits in a bounded queue instead of holding the HTTP threads.
  */
@@ -32,6 +34,12 @@ static json_t *me_json(struct http_req *req, const struct auth_caller *c)
 	json_object_set_new(j, "password_expires_at", http_time_json(c->password_expires_at));
 	json_object_set_new(j, "password_warning", json_boolean(c->password_warn));
 	json_object_set_new(j, "totp_enrolment_required", json_boolean(c->totp_enrolment_required));
+	/* the console's idle notice and sign-out follow the server's limits */
+	const struct config *cfg = req->app->cfg;
+	json_object_set_new(j, "session",
+			    json_pack("{s:i, s:i, s:o}", "idle_seconds", cfg->session.idle_seconds, "absolute_seconds",
+				      cfg->session.absolute_seconds, "expires_at",
+				      http_time_json(c->session_created_at + cfg->session.absolute_seconds)));
 	return j;
 }
 
@@ -68,6 +76,23 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 		http_resp_json(resp, 200, j);
 	}
 	sodium_memzero(&r, sizeof r);
+}
+
+void h_session_get(struct http_req *req, struct http_resp *resp)
+{
+	struct auth_caller *c = http_guard(req, resp, ROLE_ANY, GUARD_DURING_PASSWORD_CHANGE);
+	if (!c)
+		return;
+	char csrf[AUTH_TOKEN_HEX];
+	int rc = auth_session_reissue_csrf(req->app->auth, c, csrf);
+	if (rc) {
+		http_resp_auth_error(req, resp, rc, NULL);
+		return;
+	}
+	json_t *j = me_json(req, c);
+	json_object_set_new(j, "csrf_token", json_string(csrf));
+	sodium_memzero(csrf, sizeof csrf);
+	http_resp_json(resp, 200, j);
 }
 
 void h_session_delete(struct http_req *req, struct http_resp *resp)

@@ -18,6 +18,7 @@ void h_static_file(struct http_req *req, struct http_resp *resp);
 /* h_session.c */
 void h_session_create(struct http_req *req, struct http_resp *resp);
 void h_session_delete(struct http_req *req, struct http_resp *resp);
+void h_session_get(struct http_req *req, struct http_resp *resp);
 void h_me_get(struct http_req *req, struct http_resp *resp);
 void h_me_password(struct http_req *req, struct http_resp *resp);
 

@@ -12,6 +12,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/static/{name}", h_static_file, HTTP_ROUTE_INLINE},
 	{"POST", "/api/v1/session", h_session_create, HTTP_ROUTE_POOL},
 	{"DELETE", "/api/v1/session", h_session_delete, HTTP_ROUTE_INLINE},
+	{"GET", "/api/v1/session", h_session_get, HTTP_ROUTE_INLINE},
 	{"GET", "/api/v1/me", h_me_get, HTTP_ROUTE_INLINE},
 	{"POST", "/api/v1/me/password", h_me_password, HTTP_ROUTE_POOL},
 	{"POST", "/api/v1/me/totp", h_me_totp_enrol, HTTP_ROUTE_INLINE},

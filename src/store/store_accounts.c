@@ -401,6 +401,25 @@ out:
 	return rc;
 }
 
+int store_session_set_csrf(struct store *st, const unsigned char token_hash[STORE_TOKEN_HASH_BYTES],
+			  const unsigned char csrf_hash[STORE_TOKEN_HASH_BYTES])
+{
+	sqlite3_stmt *s = NULL;
+	pthread_mutex_lock(&st->mu);
+	int rc = store_prepare(st, "UPDATE sessions SET csrf_hash = ?2 WHERE token_hash = ?1", &s);
+	if (rc)
+		goto out;
+	sqlite3_bind_blob(s, 1, token_hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, csrf_hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	rc = store_rc(st, sqlite3_step(s), "session set csrf");
+	if (rc == STORE_OK && sqlite3_changes(st->db) == 0)
+		rc = STORE_ENOTFOUND;
+out:
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
 int store_session_delete(struct store *st, const unsigned char token_hash[STORE_TOKEN_HASH_BYTES])
 {
 	return session_exec_blob(st, "DELETE FROM sessions WHERE token_hash = ?1 AND ?2 = ?2", token_hash, 0,

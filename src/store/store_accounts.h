@@ -85,6 +85,10 @@ int store_session_get(struct store *st, const unsigned char token_hash[STORE_TOK
 		      struct store_session *out);
 int store_session_touch(struct store *st, const unsigned char token_hash[STORE_TOKEN_HASH_BYTES],
 			int64_t now);
+/* Replaces the CSRF token hash of a session (GET /session after a reload: the
+ * token itself is never stored, so a new one is issued). ENOTFOUND: no such session. */
+int store_session_set_csrf(struct store *st, const unsigned char token_hash[STORE_TOKEN_HASH_BYTES],
+			  const unsigned char csrf_hash[STORE_TOKEN_HASH_BYTES]);
 int store_session_delete(struct store *st, const unsigned char token_hash[STORE_TOKEN_HASH_BYTES]);
 /* Deletes every session of a user but `keep` (a token hash, or NULL to keep none);
  * *n (may be NULL) gets how many. */

@@ -6,6 +6,7 @@
 // CHROMIUM (default /usr/bin/chromium), ARTIFACTS (default ./artifacts).
 
 import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,7 +56,7 @@ export function makeInstance(config = []) {
   const conf = path.join(data, 'canhgac.conf');
   setConfig(conf, 'password', 'hash_memory_mib', '19');
   setConfig(conf, 'password', 'hash_passes', '2');
-  // Second-factor enrolment is not in this slice of the console: no role needs it here.
+  // No role needs a second factor here; test_watch.mjs turns it on for admins.
   setConfig(conf, 'totp', 'required_roles', '');
   for (const [s, k, v] of config) setConfig(conf, s, k, v);
   canhgac(['population', 'generate', '--data', data, '--count', '200', '--seed', '1']);
@@ -148,4 +149,47 @@ export async function firstSignIn(page, url, username, otp, newPassword) {
   await page.fill('#pw-confirm', newPassword);
   await page.click('#pw-form button[type=submit]');
   await page.waitForSelector('#view-password', { state: 'hidden' });
+}
+
+// RFC 6238 code of a base32 secret (SHA-1, 30-s steps, 6 digits), `offset`
+// steps from now: the server refuses a step already used, so a test that signs
+// in right after enrolling takes the next one (one step of tolerance).
+export function totp(secretB32, offset = 0) {
+  const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretB32.replace(/[\s=]/g, '').toUpperCase()) bits += alpha.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const step = Math.floor(Date.now() / 30000) + offset;
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', key).update(msg).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// axe-core (npm) on the page as it is; fails on serious or critical violations.
+// axe is evaluated through the DevTools protocol, which the page's CSP (no inline
+// script) does not apply to, so the console keeps its strict policy under test.
+const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
+export async function a11y(page, name) {
+  if (!await page.evaluate(() => typeof window.axe === 'object')) {
+    await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+  }
+  const res = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    resultTypes: ['violations']
+  }));
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, 'axe-' + name + '.json'), JSON.stringify(res.violations, null, 1));
+  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+// POST /api/v1/session from node (no browser): for scenarios such as brute force.
+export async function apiSignIn(url, username, password, otp) {
+  const r = await fetch(url + '/api/v1/session', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(otp ? { username, password, otp } : { username, password })
+  });
+  return r.status;
 }

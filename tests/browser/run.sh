@@ -1,6 +1,6 @@
 #!/bin/sh
 # Browser tests of the console: installs what is missing (Debian's chromium,
-# playwright-core from npm), then runs test_*.mjs with node:test against
+# playwright-core and axe-core from npm), then runs test_*.mjs with node:test against
 # CANHGAC_BIN (default build/canhgac). Screenshots land in tests/browser/artifacts/.
 set -eu
 
@@ -34,8 +34,9 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 
 cd "$HERE"
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
 	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
 mkdir -p artifacts
-exec node --test --test-concurrency=1 test_*.mjs
+# Each file starts its own server and browser; two run side by side.
+exec node --test --test-concurrency=2 test_*.mjs

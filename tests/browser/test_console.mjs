@@ -48,8 +48,8 @@ test('static files: index, assets with their types, 404 for anything else', asyn
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/html/);
   assert.match(r.headers.get('content-security-policy'), /script-src 'self'/);
-  assert.match(await r.text(), /<script src="\/static\/app.js"/);
-  r = await fetch(srv.url + '/static/app.js');
+  assert.match(await r.text(), /<script type="module" src="\/static\/main.js"><\/script>/);
+  r = await fetch(srv.url + '/static/main.js');
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/javascript/);
   r = await fetch(srv.url + '/static/app.css');
@@ -120,7 +120,7 @@ test('first sign-in: the forced change ticks each rule as it is met', async (t) 
   await page.fill('#pw-new', NEW_PW.admin);
   await page.fill('#pw-confirm', NEW_PW.admin);
   await page.click('#pw-form button[type=submit]');
-  await page.waitForSelector('#view-users', { state: 'visible' });
+  await page.waitForSelector('#view-dashboard', { state: 'visible' });
   await page.waitForSelector('#pw-changed');
   await shot(page, '02-admin-home');
 
@@ -189,6 +189,8 @@ test('the quota-exhausted message, with when to retry', async (t) => {
 test('an admin creates an account and prints its handover record', async (t) => {
   const page = await fresh(t);
   await signIn(page, srv.url, 'admin', NEW_PW.admin);
+  await page.waitForSelector('#view-dashboard', { state: 'visible' });
+  await page.click('#nav-users');
   await page.waitForSelector('#view-users', { state: 'visible' });
   await page.waitForSelector('#users-table tr[data-username="cb.a"]');
   await page.click('#user-new');
@@ -237,6 +239,8 @@ test('an admin creates an account and prints its handover record', async (t) => 
 test('an auditor reads and can change nothing', async (t) => {
   const page = await fresh(t);
   await firstSignIn(page, srv.url, 'thanhtra', inst.pw.thanhtra, NEW_PW.thanhtra);
+  await page.waitForSelector('#view-dashboard', { state: 'visible' });
+  await page.click('#nav-audit');
   await page.waitForSelector('#view-audit', { state: 'visible' });
   await page.waitForSelector('#verify-status:text-matches("toàn vẹn")');
   await page.waitForSelector('#audit-table tbody tr'); // the officer's lookup
