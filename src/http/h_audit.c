@@ -38,22 +38,6 @@ void h_audit_verify(struct http_req *req, struct http_resp *resp)
 	http_resp_json(resp, 200, body);
 }
 
-/* A time filter: RFC 3339, or a local date (its start; with end_of_day, the
- * start of the next day). 0 when absent; -1 when malformed. */
-static int search_time(struct http_req *req, const char *name, bool end_of_day, int64_t *out)
-{
-	const char *v = http_req_query(req, name);
-	int64_t day;
-	*out = 0;
-	if (!v || !*v)
-		return 0;
-	if (clock_parse_local_date(v, &day) == 0) {
-		*out = clock_local_day_start(day + (end_of_day ? 1 : 0));
-		return 0;
-	}
-	return clock_parse_rfc3339(v, out);
-}
-
 /* A bounded integer query value in [lo, hi]; `dflt` when absent; -1 when bad. */
 static int search_int(struct http_req *req, const char *name, long long lo, long long hi, long long dflt,
 		      long long *out)
@@ -116,9 +100,9 @@ void h_audit_search(struct http_req *req, struct http_resp *resp)
 		bad = "actor";
 	else if (q.agency && strlen(q.agency) > 31)
 		bad = "agency";
-	else if (search_time(req, "from", false, &q.from))
+	else if (http_req_query_time(req, "from", false, &q.from))
 		bad = "from";
-	else if (search_time(req, "to", true, &q.to))
+	else if (http_req_query_time(req, "to", true, &q.to))
 		bad = "to";
 	else if (search_int(req, "limit", 1, 1000, 100, &limit))
 		bad = "limit";

@@ -168,21 +168,6 @@ static int access_one(const struct store_audit_lookup *l, void *arg)
 	return 0;
 }
 
-/* Parses an RFC 3339 or YYYY-MM-DD (local day start) query value; 0 when absent. */
-static int time_param(struct http_req *req, const char *name, int64_t *out)
-{
-	const char *v = http_req_query(req, name);
-	int64_t day;
-	*out = 0;
-	if (!v || !*v)
-		return 0;
-	if (clock_parse_local_date(v, &day) == 0) {
-		*out = clock_local_day_start(day);
-		return 0;
-	}
-	return clock_parse_rfc3339(v, out);
-}
-
 void h_lookups_list(struct http_req *req, struct http_resp *resp)
 {
 	struct auth_caller *c = http_guard(req, resp, ROLE_ADMIN | ROLE_AUDITOR | ROLE_AGENCY_ADMIN, 0);
@@ -196,8 +181,8 @@ void h_lookups_list(struct http_req *req, struct http_resp *resp)
 	const char *limit = http_req_query(req, "limit");
 	char *end = NULL;
 	long lim = limit ? strtol(limit, &end, 10) : 100;
-	if ((limit && (*end || lim < 1 || lim > 10000)) || time_param(req, "from", &q.from) ||
-	    time_param(req, "to", &q.to)) {
+	if ((limit && (*end || lim < 1 || lim > 10000)) || http_req_query_time(req, "from", false, &q.from) ||
+	    http_req_query_time(req, "to", false, &q.to)) {
 		http_resp_error(req, resp, 400, "invalid_request",
 				json_pack("{s:s}", "detail", "limit is 1..10000; from/to are RFC 3339 or YYYY-MM-DD"));
 		return;

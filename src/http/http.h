@@ -81,6 +81,10 @@ void http_server_stop(struct http_server *srv);
 const char *http_req_header(struct http_req *req, const char *name);
 const char *http_req_query(struct http_req *req, const char *name);
 const char *http_req_cookie(struct http_req *req, const char *name);
+/* A time filter of the query: RFC 3339, or a local date YYYY-MM-DD meaning its
+ * start (with end_of_day, the start of the next day). *out = 0 and 0 when absent;
+ * -1 when malformed. */
+int http_req_query_time(struct http_req *req, const char *name, bool end_of_day, int64_t *out);
 
 /* Parses the body as a JSON object. Sets a 415 or 400 error on resp and returns
  * NULL when the Content-Type is wrong or the body is not a JSON object. The caller

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "http/http.h"
 
 const char *http_req_header(struct http_req *req, const char *name)
@@ -89,4 +90,18 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *valu
 	resp->headers[i][0] = name;
 	snprintf(resp->header_values[i], sizeof resp->header_values[i], "%s", value);
 	resp->headers[i][1] = resp->header_values[i];
+}
+
+int http_req_query_time(struct http_req *req, const char *name, bool end_of_day, int64_t *out)
+{
+	const char *v = http_req_query(req, name);
+	int64_t day;
+	*out = 0;
+	if (!v || !*v)
+		return 0;
+	if (clock_parse_local_date(v, &day) == 0) {
+		*out = clock_local_day_start(day + (end_of_day ? 1 : 0));
+		return 0;
+	}
+	return clock_parse_rfc3339(v, out);
 }
