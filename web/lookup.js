@@ -1,10 +1,11 @@
 /*
  * The officer's screen: the lookup form (citizen id, dossier code, procedure), a
  * result with only the fields the procedure may see, the remaining quota for the
- * minute and the day, and the quota-exhausted message with when to retry.
+ * minute and the day, the quota-exhausted message with when to retry, and the
+ * officer's own lookup history (GET /lookups answers an officer their own only).
  */
-import { $, api, el, errorText, fmtDate, fmtDay, fmtWait, showError, state } from './core.js';
-import { lang, t } from './i18n.js';
+import { $, api, el, errorText, fillTable, fmtDate, fmtDay, fmtWait, showError, state } from './core.js';
+import { lang, t, tOr } from './i18n.js';
 import { register } from './views.js';
 
 function renderQuota(q) {
@@ -27,6 +28,23 @@ function renderProcedures() {
   if (keep) sel.value = keep;
 }
 
+let history = [];
+
+function renderHistory() {
+  fillTable($('history-table'), history, (r) => el('tr', {},
+    el('td', {}, fmtDate(r.time)), el('td', {}, r.citizen_id), el('td', {}, r.dossier_code),
+    el('td', {}, r.procedure_code), el('td', {}, tOr('outcome_' + r.outcome, r.outcome))));
+}
+
+/* The record of a lookup reaches the history a few milliseconds after its answer
+ * (the audit projection), so a reload after a lookup waits a moment. */
+async function loadHistory(delayMs) {
+  if (delayMs) await new Promise((ok) => setTimeout(ok, delayMs));
+  const r = await api('GET', '/lookups?limit=50');
+  history = r.status === 200 ? (r.data.lookups || []) : [];
+  renderHistory();
+}
+
 function fieldValue(v) {
   if (v === null || v === undefined || v === '') return t('none');
   if (typeof v === 'object') return Object.values(v).filter((x) => x !== null && x !== '').join(', ');
@@ -46,6 +64,7 @@ async function onLookup(ev) {
   const res = await api('POST', '/lookups', body);
   const d = res.data || {};
   if (d.quota) { renderQuota(d.quota); state.me.quota = d.quota; }
+  if (d.audit_seq) loadHistory(300);
   if (res.status === 200) {
     const dl = $('lookup-fields');
     dl.textContent = '';
@@ -78,12 +97,13 @@ async function openLookup() {
   }
   renderProcedures();
   renderQuota(state.me.quota);
+  loadHistory(0);
 }
 
 export function initLookup() {
   $('lookup-form').addEventListener('submit', onLookup);
   register('lookup', {
     open: openLookup,
-    relabel: () => { renderProcedures(); renderQuota(state.me && state.me.quota); }
+    relabel: () => { renderProcedures(); renderQuota(state.me && state.me.quota); renderHistory(); }
   });
 }

@@ -46,6 +46,7 @@ export default {
   dossier_hint: 'For example: H15.50.05.13-261008-0975',
   procedure: 'Procedure',
   lookup_submit: 'Look up',
+  history_title: 'My lookup history (last 50)',
   result_title: 'Result',
   audit_seq: 'Audited as record {seq}.',
   quota_line: 'Remaining: {m} of {ml} lookups this minute, {d} of {dl} today.',

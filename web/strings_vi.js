@@ -46,6 +46,7 @@ export default {
   dossier_hint: 'Ví dụ: H15.50.05.13-261008-0975',
   procedure: 'Thủ tục',
   lookup_submit: 'Tra cứu',
+  history_title: 'Lịch sử tra cứu của tôi (50 lượt gần nhất)',
   result_title: 'Kết quả tra cứu',
   audit_seq: 'Đã ghi nhật ký, bản ghi số {seq}.',
   quota_line: 'Hạn mức còn lại: {m} / {ml} lượt trong phút này, {d} / {dl} lượt trong ngày.',

@@ -170,7 +170,8 @@ static int access_one(const struct store_audit_lookup *l, void *arg)
 
 void h_lookups_list(struct http_req *req, struct http_resp *resp)
 {
-	struct auth_caller *c = http_guard(req, resp, ROLE_ADMIN | ROLE_AUDITOR | ROLE_AGENCY_ADMIN, 0);
+	struct auth_caller *c =
+		http_guard(req, resp, ROLE_ADMIN | ROLE_AUDITOR | ROLE_AGENCY_ADMIN | ROLE_OFFICER, 0);
 	if (!c)
 		return;
 	struct store_audit_query q = {
@@ -193,6 +194,15 @@ void h_lookups_list(struct http_req *req, struct http_resp *resp)
 			http_resp_error(req, resp, 403, "forbidden", NULL);
 			return;
 		}
+		q.agency = c->user.agency;
+	}
+	if (c->role == ROLE_OFFICER) { /* their own history only */
+		if ((q.username && *q.username && strcmp(q.username, c->user.username) != 0) ||
+		    (q.agency && *q.agency && strcmp(q.agency, c->user.agency) != 0)) {
+			http_resp_error(req, resp, 403, "forbidden", NULL);
+			return;
+		}
+		q.username = c->user.username;
 		q.agency = c->user.agency;
 	}
 	struct accesses a = {json_array()};

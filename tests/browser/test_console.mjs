@@ -148,6 +148,9 @@ test("an officer's lookup shows only the procedure's fields, with the remaining 
   assert.match(await page.textContent('#lookup-fields dd[data-field="date_of_birth"]'), /^\d{2}\/\d{2}\/\d{4}$|^\d{4}$/);
   assert.match(await page.textContent('#quota'), /9 \/ 10.*199 \/ 200/);
   assert.match(await page.textContent('#lookup-audit'), /\d+/);
+  // the officer's own history shows this lookup
+  await page.waitForFunction((id) => [...document.querySelectorAll('#history-table tbody td')]
+    .some((td) => td.textContent === id), inst.ids[0]);
   // Usable at phone width: nothing wider than the screen.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(overflow <= 375, `page is ${overflow}px wide at 375px`);

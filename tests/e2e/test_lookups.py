@@ -125,7 +125,17 @@ class Lookups(unittest.TestCase):
             lambda r: r[0] != 200 or r[2]["lookups"])
         self.assertEqual(st, 200)
         self.assertTrue(body["lookups"] and all(l["username"] == "cb.b" for l in body["lookups"]))
-        self.assertEqual(self.c["cb.a"].request("GET", "/api/v1/lookups")[0], 403)
+        # an officer sees their own history only
+        st, _, body = harness.eventually(
+            lambda: self.c["cb.b"].request("GET", "/api/v1/lookups"),
+            lambda r: r[0] != 200 or r[2]["lookups"])
+        self.assertEqual(st, 200, body)
+        self.assertTrue(body["lookups"] and all(l["username"] == "cb.b" for l in body["lookups"]))
+        self.assertEqual(self.c["cb.b"].request("GET", "/api/v1/lookups?username=cb.a")[0], 403)
+        self.assertEqual(self.c["cb.b"].request("GET", "/api/v1/lookups?agency=SO.A")[0], 403)
+        st, _, body = self.c["cb.b"].request("GET", "/api/v1/lookups?username=cb.b&citizen_id=%s" % self.ids[5])
+        self.assertEqual(st, 200, body)
+        self.assertTrue(all(l["citizen_id"] == self.ids[5] for l in body["lookups"]))
         self.assertEqual(self.c["cb.a"].request("GET", "/api/v1/citizens/%s/accesses" % self.ids[0])[0], 403)
         st, _, body = self.c["thanhtra"].request("GET", "/api/v1/lookups?limit=0")
         self.assertEqual(st, 400)
