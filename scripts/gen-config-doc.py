@@ -1,6 +1,6 @@
-# Regenerates docs/CONFIG.md from the key table in src/core/config.c (run from the repo root).
+# Regenerates docs/CONFIG.md from the key table in src/core/config_keys.c (run from the repo root).
 import re,sys
-src=open('src/core/config.c').read()
+src=open('src/core/config_keys.c').read()
 rows=re.findall(r'^\t(INT|BOOL|STR)\(("[^"]*"), ("[^"]*"),\s*([^,]+),\s*(.*?)\),$', src, re.S|re.M)
 out=["# Configuration","","`canhgac.conf` is INI, read through libinih. `canhgac init` writes one with every key at",
 "its default and a comment; `canhgac config default` prints it; `canhgac config check FILE`",

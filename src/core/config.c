@@ -1,10 +1,11 @@
 /*
- * Table-driven configuration. Every key is one row: section, name, type, where it
- * lives in struct config, its range and its default. The reader counts lines itself
+ * The configuration reader, driven by the key table of config_keys.c (one row per
+ * key: section, name, type, place in struct config, range, default). It counts lines itself
  * (libinih's handler has no line number in Debian's build) so every error names
  * its line; cross-key checks run after the whole file is read.
  */
 #include "core/config.h"
+#include "core/config_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,225 +23,14 @@
 #include "core/clock.h"
 #include "core/net.h"
 
-enum cfg_type { T_INT, T_BOOL, T_STR };
-enum cfg_check {
-	C_NONE, C_LISTEN, C_HHMM, C_DAYS, C_DATES, C_CIDRS, C_REGEX, C_LEVEL, C_PATH
-};
+#define N_KEYS cfg_keys_count
 
-struct cfg_key {
-	const char *section;
-	const char *name;
-	enum cfg_type type;
-	size_t offset;
-	size_t size;          /* T_STR: capacity of the char array */
-	long min, max;        /* T_INT */
-	enum cfg_check check; /* T_STR */
-	const char *def;
-	const char *doc;
-};
-
-#define OFF(f) offsetof(struct config, f)
-#define SZ(f) sizeof(((struct config *)0)->f)
-#define INT(sec, key, f, lo, hi, d, doc) {sec, key, T_INT, OFF(f), 0, lo, hi, C_NONE, d, doc}
-#define BOOL(sec, key, f, d, doc) {sec, key, T_BOOL, OFF(f), 0, 0, 0, C_NONE, d, doc}
-#define STR(sec, key, f, chk, d, doc) {sec, key, T_STR, OFF(f), SZ(f), 0, 0, chk, d, doc}
-
-static const struct cfg_key cfg_keys[] = {
-	STR("server", "listen", server.listen, C_LISTEN, "127.0.0.1:8080",
-	    "address to listen on, HOST:PORT ([v6]:PORT); plain HTTP only on loopback"),
-	STR("server", "tls_cert", server.tls_cert, C_PATH, "", "PEM certificate chain for HTTPS"),
-	STR("server", "tls_key", server.tls_key, C_PATH, "", "PEM private key for HTTPS"),
-	STR("server", "trusted_proxies", server.trusted_proxies, C_CIDRS, "",
-	    "TLS-terminating proxies (CIDRs) whose X-Forwarded-For is believed"),
-	INT("server", "threads", server.threads, 0, 256, "0", "HTTP worker threads; 0 = one per core"),
-	INT("server", "max_connections_per_ip", server.max_connections_per_ip, 1, 10000, "64",
-	    "open connections allowed from one client address"),
-	INT("server", "connection_timeout_seconds", server.connection_timeout_seconds, 1, 3600, "30",
-	    "idle connection timeout"),
-	INT("server", "max_connections", server.max_connections, 16, 100000, "1024",
-	    "open connections in all"),
-	STR("log", "level", log.level, C_LEVEL, "info", "debug, info, warn or error"),
-	INT("password", "min_length", password.min_length, 8, 128, "8",
-	    "minimum length (the province orders at least 8)"),
-	BOOL("password", "require_upper", password.require_upper, "true", "an upper-case letter"),
-	BOOL("password", "require_lower", password.require_lower, "true", "a lower-case letter"),
-	BOOL("password", "require_digit", password.require_digit, "true", "a digit"),
-	BOOL("password", "require_special", password.require_special, "true", "a special character"),
-	INT("password", "history", password.history, 0, 24, "5", "earlier passwords that may not be reused"),
-	INT("password", "max_age_days", password.max_age_days, 1, 90, "90",
-	    "days before a password must be changed (the province orders at most 3 months)"),
-	INT("password", "warn_days", password.warn_days, 0, 60, "14", "days of warning before expiry"),
-	INT("password", "hash_memory_mib", password.hash_memory_mib, 19, 4096, "64",
-	    "argon2id memory cost in MiB (OWASP's minimum is 19 MiB with 2 passes)"),
-	INT("password", "hash_passes", password.hash_passes, 2, 10, "3", "argon2id passes (time cost)"),
-	INT("lockout", "max_failures", lockout.max_failures, 1, 100, "5",
-	    "failed sign-ins on one account within window_seconds that lock it"),
-	INT("lockout", "window_seconds", lockout.window_seconds, 10, 86400, "900", "failure window"),
-	INT("lockout", "lock_seconds", lockout.lock_seconds, 10, 86400, "900",
-	    "first lock duration; doubles on each repeat"),
-	INT("lockout", "ip_max_failures", lockout.ip_max_failures, 1, 100000, "20",
-	    "failed sign-ins from one client address within window_seconds before 429"),
-	INT("session", "idle_seconds", session.idle_seconds, 60, 86400, "900", "idle timeout"),
-	INT("session", "absolute_seconds", session.absolute_seconds, 300, 604800, "28800",
-	    "absolute session lifetime"),
-	INT("quota", "user_per_minute", quota.user_per_minute, 1, 10000, "10", "lookups per officer per minute"),
-	INT("quota", "user_per_day", quota.user_per_day, 1, 1000000, "200", "lookups per officer per local day"),
-	INT("quota", "agency_per_day", quota.agency_per_day, 1, 100000000, "5000",
-	    "lookups per agency per local day"),
-	STR("lookup", "dossier_pattern", lookup.dossier_pattern, C_REGEX,
-	    "^[A-Z0-9]+(\\.[A-Z0-9]+)*-[0-9]{6}-[0-9]{4,7}$",
-	    "POSIX extended regular expression a dossier code must match"),
-	STR("lookup", "procedures_file", lookup.procedures_file, C_PATH, "",
-	    "the province's own procedure catalogue, JSON as docs/LOOKUPS.md (empty: the shipped data/procedures.json)"),
-	STR("population", "backend", population.backend, C_NONE, "embedded",
-	    "where citizen records come from: embedded (the local table) or upstream (HTTP gateway)"),
-	STR("population", "upstream_url", population.upstream_url, C_NONE, "",
-	    "base URL of the national-database gateway (https; http only on loopback)"),
-	INT("population", "upstream_timeout_ms", population.upstream_timeout_ms, 100, 60000, "5000",
-	    "whole-request timeout for one upstream call"),
-	STR("population", "upstream_cert", population.upstream_cert, C_PATH, "",
-	    "PEM client certificate presented to the gateway"),
-	STR("population", "upstream_key", population.upstream_key, C_PATH, "",
-	    "PEM private key of the client certificate"),
-	STR("population", "upstream_ca", population.upstream_ca, C_PATH, "",
-	    "PEM CA bundle that signs the gateway's certificate (empty: the system's)"),
-	INT("audit", "segment_max_mb", audit.segment_max_mb, 1, 4096, "64",
-	    "an audit segment is rotated at this size (and at each local day)"),
-	INT("audit", "retention_months", audit.retention_months, 3, 240, "24",
-	    "months before a segment is archived (never deleted)"),
-	INT("audit", "checkpoint_records", audit.checkpoint_records, 1, 1000, "1000",
-	    "a signed checkpoint at least every this many records (and every second)"),
-	BOOL("audit", "syslog", audit.syslog, "false", "forward each committed record to syslog"),
-	INT("detect", "enumeration_count", detect.enumeration_count, 2, 32, "5",
-	    "near-sequential citizen ids that count as enumeration"),
-	INT("detect", "enumeration_window_seconds", detect.enumeration_window_seconds, 10, 86400, "600",
-	    "window of the enumeration rule"),
-	INT("detect", "enumeration_distance", detect.enumeration_distance, 1, 100000, "10",
-	    "two ids of the same 6-digit prefix are near-sequential when their last 6 digits differ by at most this"),
-	INT("detect", "brute_force_count", detect.brute_force_count, 2, 32, "10",
-	    "failed sign-ins on one account within brute_force_window_seconds"),
-	INT("detect", "brute_force_window_seconds", detect.brute_force_window_seconds, 10, 86400, "900",
-	    "window of the brute-force rule"),
-	INT("detect", "spray_accounts", detect.spray_accounts, 2, 32, "10",
-	    "distinct accounts failing from one address within spray_window_seconds"),
-	INT("detect", "spray_window_seconds", detect.spray_window_seconds, 10, 86400, "900",
-	    "window of the password-spraying rule"),
-	INT("detect", "dossier_citizens", detect.dossier_citizens, 2, 32, "10",
-	    "distinct citizens looked up under one dossier code within dossier_window_seconds"),
-	INT("detect", "dossier_window_seconds", detect.dossier_window_seconds, 60, 86400, "3600",
-	    "window of the dossier-reuse rule"),
-	INT("detect", "concurrent_ip_window_seconds", detect.concurrent_ip_window_seconds, 10, 86400, "300",
-	    "one account seen from two addresses within this many seconds"),
-	INT("detect", "holiday_factor", detect.holiday_factor, 1, 10, "2",
-	    "on public holidays and configured holidays the count thresholds are divided by this"),
-	STR("detect", "suspend_rules", detect.suspend_rules, C_NONE, "enumeration",
-	    "rules whose alert also suspends the account (see docs/DETECTION.md for the names)"),
-	STR("detect", "block_rules", detect.block_rules, C_NONE,
-	    "password_spray,weblog_scanner,weblog_injection,weblog_brute_force",
-	    "rules whose alert also blocks the client address for block_ttl_seconds"),
-	INT("detect", "block_ttl_seconds", detect.block_ttl_seconds, 60, 2592000, "3600",
-	    "how long an address blocked by the detector stays blocked"),
-	INT("detect", "volume_factor", detect.volume_factor, 2, 100, "4",
-	    "an officer's lookups in the last hour above this many times their 30-day mean per working hour"),
-	INT("detect", "volume_min_per_hour", detect.volume_min_per_hour, 5, 100000, "40",
-	    "the volume rule never fires below this many lookups in an hour (and uses it alone without a baseline)"),
-	INT("detect", "dormant_days", detect.dormant_days, 1, 3650, "30",
-	    "an account unused for this many days that signs in or looks up raises a dormant alert"),
-	STR("workhours", "start", workhours.start, C_HHMM, "07:00", "start of working hours, HH:MM local"),
-	STR("workhours", "end", workhours.end, C_HHMM, "17:30", "end of working hours, HH:MM local"),
-	STR("workhours", "days", workhours.days, C_DAYS, "mon-fri", "working days, e.g. mon-fri or mon,tue,sat"),
-	STR("workhours", "holidays", workhours.holidays, C_DATES, "",
-	    "extra non-working dates YYYY-MM-DD (public holidays are built in)"),
-	INT("incident", "report_deadline_hours", incident.report_deadline_hours, 1, 72, "72",
-	    "hours from detection to the report deadline (the province orders 3 days)"),
-	INT("incident", "group_window_hours", incident.group_window_hours, 1, 720, "24",
-	    "alerts on the same account or address within this many hours join one incident"),
-	STR("incident", "org_name", incident.org_name, C_NONE, "Trung tâm Công nghệ thông tin tỉnh",
-	    "reporting organisation, for the incident report (Mẫu 03)"),
-	STR("incident", "org_address", incident.org_address, C_NONE, "", "its address"),
-	STR("incident", "org_phone", incident.org_phone, C_NONE, "", "its telephone"),
-	STR("incident", "org_email", incident.org_email, C_NONE, "", "its e-mail"),
-	STR("incident", "contact_name", incident.contact_name, C_NONE, "", "contact person for incidents"),
-	STR("incident", "contact_phone", incident.contact_phone, C_NONE, "", "their telephone"),
-	STR("incident", "contact_email", incident.contact_email, C_NONE, "", "their e-mail"),
-	STR("incident", "system_name", incident.system_name, C_NONE,
-	    "Hệ thống thông tin giải quyết thủ tục hành chính tỉnh", "affected system, for the report"),
-	STR("incident", "system_domain", incident.system_domain, C_NONE, "", "its domain name"),
-	STR("incident", "system_ip", incident.system_ip, C_NONE, "", "its public IP address"),
-	INT("incident", "system_level", incident.system_level, 1, 5, "3",
-	    "its security level (cấp độ an toàn hệ thống thông tin, 1-5)"),
-	STR("totp", "required_roles", totp.required_roles, C_NONE, "admin,agency_admin",
-	    "roles that must enrol a second factor (TOTP) before doing anything else; empty: none"),
-	INT("accounts", "dormant_days", accounts.dormant_days, 7, 3650, "45",
-	    "an account with no sign-in for this many days is disabled (reason dormant)"),
-	INT("accounts", "dormant_warn_days", accounts.dormant_warn_days, 1, 60, "7",
-	    "days before dormant_days at which a dormant_warning is audited for the agency admin"),
-	STR("weblog", "paths", weblog.paths, C_NONE, "",
-	    "access logs serve follows, comma separated (read from their end at start; docs/DETECTION.md)"),
-	STR("weblog", "allowlist", weblog.allowlist, C_CIDRS, "127.0.0.0/8", "networks never banned"),
-	STR("weblog", "log_format", weblog.log_format, C_NONE, "",
-	    "nginx log_format of the logs (empty: combined, which also reads common)"),
-	STR("weblog", "signatures", weblog.signatures, C_PATH, "",
-	    "attack signatures CSV (empty: the shipped data/weblog_signatures.csv)"),
-	STR("weblog", "probe_paths", weblog.probe_paths, C_PATH, "",
-	    "probe paths CSV (empty: the shipped data/weblog_probe_paths.csv)"),
-	STR("weblog", "scan_statuses", weblog.scan_statuses, C_NONE, "403,404",
-	    "statuses that count towards a scanner storm"),
-	INT("weblog", "scan_404_count", weblog.scan_404_count, 2, 100000, "20",
-	    "answers with scan_statuses from one address within scan_window_seconds that make a scanner"),
-	INT("weblog", "scan_window_seconds", weblog.scan_window_seconds, 1, 86400, "60",
-	    "window of the scanner storm rule"),
-	INT("weblog", "probe_count", weblog.probe_count, 1, 1000, "1",
-	    "requests for known probe paths within probe_window_seconds that make a scanner"),
-	INT("weblog", "probe_window_seconds", weblog.probe_window_seconds, 1, 604800, "3600",
-	    "window of the probe path rule"),
-	STR("weblog", "login_paths", weblog.login_paths, C_NONE, "/dang-nhap,/login,/wp-login.php",
-	    "sign-in endpoints (paths without query) watched for brute force"),
-	STR("weblog", "login_fail_statuses", weblog.login_fail_statuses, C_NONE, "401,403",
-	    "statuses of a POST to a login path that count as a failure (add 200 if failures answer 200)"),
-	INT("weblog", "login_fail_count", weblog.login_fail_count, 2, 100000, "10",
-	    "failed sign-ins from one address within login_window_seconds that make brute force"),
-	INT("weblog", "login_window_seconds", weblog.login_window_seconds, 1, 86400, "300",
-	    "window of the brute-force rule"),
-	INT("weblog", "rate_count", weblog.rate_count, 2, 1000000, "600",
-	    "requests from one address within rate_window_seconds that are abusive"),
-	INT("weblog", "rate_window_seconds", weblog.rate_window_seconds, 1, 86400, "60",
-	    "window of the request rate rule"),
-	INT("weblog", "ban_seconds", weblog.ban_seconds, 60, 31536000, "3600",
-	    "how long a banned address stays banned (nginx deny comment, nftables timeout)"),
-	INT("weblog", "max_ips", weblog.max_ips, 1000, 10000000, "100000",
-	    "client addresses tracked at once; the least recently seen is dropped beyond it"),
-	STR("fim", "roots", fim.roots, C_NONE, "",
-	    "web roots: serve watches them (inotify; docs/FIM.md), fim baseline takes them without --root"),
-	STR("fim", "exclude", fim.exclude, C_NONE, "", "glob patterns left out of the baseline"),
-	INT("fim", "rescan_seconds", fim.rescan_seconds, 60, 86400, "3600",
-	    "period of serve's full rescan of the roots (also done at start and after an inotify overflow)"),
-	STR("fim", "organisation", fim.organisation, C_NONE, "canhgac security gateway of the province",
-	    "the reporting organisation named in the indicators' STIX bundle (identity)"),
-	STR("notify", "webhook_url", notify.webhook_url, C_NONE, "",
-	    "http(s) URL that gets a JSON POST for each alert and incident change; empty: no webhook"),
-	STR("notify", "webhook_secret", notify.webhook_secret, C_NONE, "",
-	    "shared secret: each POST carries X-Canhgac-Signature = HMAC-SHA256 of \"<timestamp>.<body>\""),
-	INT("notify", "webhook_timeout_ms", notify.webhook_timeout_ms, 100, 60000, "5000",
-	    "time allowed for one POST (connect and answer)"),
-	INT("notify", "webhook_queue_max", notify.webhook_queue_max, 1, 100000, "1000",
-	    "events waiting for the webhook; beyond it the oldest is dropped (counted, logged)"),
-	INT("notify", "webhook_retries", notify.webhook_retries, 0, 20, "5",
-	    "attempts after a failed one (5xx, 429, no answer), backoff doubling up to 5 minutes"),
-	INT("notify", "webhook_backoff_ms", notify.webhook_backoff_ms, 10, 60000, "1000",
-	    "wait before the first retry; doubles each retry"),
-	BOOL("notify", "syslog", notify.syslog, "false", "one syslog line per alert (rule, severity, actor, ip)"),
-	STR("notify", "syslog_facility", notify.syslog_facility, C_NONE, "auth",
-	    "syslog facility of alert lines: auth, authpriv, daemon, user, local0..local7"),
-};
-
-#define N_KEYS (sizeof cfg_keys / sizeof cfg_keys[0])
 
 struct cfg_parse {
 	struct config *cfg;
 	struct config_errors *errs;
 	int line;
-	int key_line[N_KEYS];
+	int key_line[CFG_KEYS_MAX];
 	int section_line; /* line of the latest [section] header */
 	int bad_section_line; /* header line of the unknown section last reported, plus one */
 	const char *text; /* load from string */
