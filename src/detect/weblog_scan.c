@@ -224,19 +224,19 @@ static int consume_one(struct weblog_scan *sc, bool wait)
 	struct slot *s = &sc->slot[sc->consumed % (uint64_t)sc->n_slots];
 	pthread_mutex_lock(&sc->mu);
 	while (s->state != SLOT_DONE && wait) {
-		struct slot *todo = s->state == SLOT_FILLED ? s : NULL;
-		for (int i = 0; i < sc->n_slots && !todo; i++)
-			if (sc->slot[i].state == SLOT_FILLED && (!todo || sc->slot[i].seq < todo->seq))
-				todo = &sc->slot[i];
-		if (!todo) {
+		struct slot *next = s->state == SLOT_FILLED ? s : NULL;
+		for (int i = 0; i < sc->n_slots && !next; i++)
+			if (sc->slot[i].state == SLOT_FILLED && (!next || sc->slot[i].seq < next->seq))
+				next = &sc->slot[i];
+		if (!next) {
 			pthread_cond_wait(&sc->done_cv, &sc->mu);
 			continue;
 		}
-		todo->state = SLOT_WORKING;
+		next->state = SLOT_WORKING;
 		pthread_mutex_unlock(&sc->mu);
-		block_parse(&sc->w[sc->n_workers], todo);
+		block_parse(&sc->w[sc->n_workers], next);
 		pthread_mutex_lock(&sc->mu);
-		todo->state = SLOT_DONE;
+		next->state = SLOT_DONE;
 	}
 	bool ready = s->state == SLOT_DONE;
 	pthread_mutex_unlock(&sc->mu);
