@@ -113,7 +113,7 @@ static void audit_free(struct audit *a)
 	pthread_cond_destroy(&a->space);
 	free(a->batch);
 	free(a->recs);
-	free(a->buf);
+	free(a->out.data);
 	free(a);
 }
 
@@ -188,7 +188,7 @@ int audit_open(const char *data_dir, const struct config *cfg, struct store *st,
 	 * start: the log is marked unavailable and the writer keeps retrying. */
 	audit_writer_checkpoint(a);
 	atomic_store(&a->durable_seq, a->last_seq);
-	a->deliver = audit_deliver_start(st, cfg->audit.syslog);
+	a->deliver = audit_deliver_start(st, cfg->audit.syslog, a->last_seq);
 	if (!a->deliver || pthread_create(&a->thread, NULL, audit_writer_main, a) != 0) {
 		snprintf(why, why_size, "cannot start the audit threads");
 		if (a->deliver)
@@ -235,7 +235,9 @@ static int event_build(const struct audit_event *ev, json_t **out)
 		return AUDIT_EINVAL;
 	const char *actor = ev->actor && ev->actor[0] ? ev->actor : "-";
 	json_t *rec = json_object();
-	json_t *payload = ev->payload ? json_deep_copy(ev->payload) : json_object();
+	/* shared, not copied: callers build a payload for the event and do not
+	 * change it afterwards (audit.h) */
+	json_t *payload = ev->payload ? json_incref(ev->payload) : json_object();
 	if (!rec || !payload) {
 		json_decref(rec);
 		json_decref(payload);
@@ -246,10 +248,9 @@ static int event_build(const struct audit_event *ev, json_t **out)
 	json_object_set_new(rec, "agency", opt_string(ev->agency, AUDIT_AGENCY_MAX, &bad));
 	json_object_set_new(rec, "ip", opt_string(ev->ip, AUDIT_IP_MAX, &bad));
 	json_object_set_new(rec, "payload", payload);
-	/* the size it will have, without building the text (json_dumpb with no buffer);
-	 * 0 means it cannot be serialised */
-	size_t size = bad ? 0 : json_dumpb(rec, NULL, 0, AUDIT_JSON_FLAGS);
-	if (size == 0 || size > AUDIT_RECORD_MAX) {
+	/* The size is checked by the writer as it serialises the record (once): a
+	 * record over AUDIT_RECORD_MAX comes back AUDIT_EINVAL without a seq. */
+	if (bad) {
 		json_decref(rec);
 		return AUDIT_EINVAL;
 	}
@@ -338,6 +339,18 @@ bool audit_is_available(struct audit *a)
 uint64_t audit_last_seq(struct audit *a)
 {
 	return a ? atomic_load(&a->durable_seq) : 0;
+}
+
+int audit_sync_projections(struct audit *a, int timeout_ms)
+{
+	if (!a || !a->st)
+		return 0;
+	uint64_t seq = atomic_load(&a->durable_seq);
+	if (audit_deliver_sync(a->deliver, seq, timeout_ms) == 0)
+		return 0;
+	log_warn("audit", "the projections did not reach seq %" PRIu64 " within %d ms (is the database "
+		 "disk failing?); the search answers from what they hold", seq, timeout_ms);
+	return -1;
 }
 
 int audit_subscribe(struct audit *a, audit_listener fn, void *arg)

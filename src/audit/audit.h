@@ -44,7 +44,8 @@ struct audit_event {
 	const char *actor;  /* username, or "-" / "system"; NULL means "-" */
 	const char *agency; /* agency code or NULL */
 	const char *ip;     /* client address or NULL */
-	json_t *payload;    /* borrowed (copied); an object or NULL; serialised canonically */
+	json_t *payload;    /* an object or NULL; serialised canonically. The log takes a
+			     * reference: do not change the object after the call */
 };
 
 /* Opens the log of `data_dir`: takes DATA/audit/.lock (one writer per chain),
@@ -84,6 +85,12 @@ uint64_t audit_last_seq(struct audit *a);
  * is durable and projected) with the full record (seq, time, type, actor, agency,
  * ip, payload, prev, hash). `record` is borrowed for the call. A slow listener
  * delays projections and, once AUDIT_DELIVER_MAX records wait, the writer. */
+/* The projections are written a little after the records (coalesced, at most
+ * a fraction of a second): a search that must see every record answered so far
+ * calls this first. Waits until they cover every durable record; 0, or -1 (and a
+ * log line) after timeout_ms. Without a store it returns 0 at once. */
+int audit_sync_projections(struct audit *a, int timeout_ms);
+
 typedef void (*audit_listener)(const json_t *record, void *arg);
 #define AUDIT_LISTENERS_MAX 8
 #define AUDIT_DELIVER_MAX 65536

@@ -21,6 +21,9 @@
 #define AUDIT_HASH_BYTES 32
 #define AUDIT_HASH_HEX (2 * AUDIT_HASH_BYTES + 1)
 #define AUDIT_LINE_MAX (64 * 1024) /* a record line with its hash; longer lines are damage */
+/* What the writer adds to an event's record: seq, time, prev, hash, newline. */
+#define AUDIT_CHAIN_FIELDS_MAX 256
+_Static_assert(AUDIT_RECORD_MAX + AUDIT_CHAIN_FIELDS_MAX <= AUDIT_LINE_MAX, "a full record fits a line");
 /* Canonical serialisation: sorted keys, no whitespace, shortest exact reals. */
 #define AUDIT_JSON_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17))
 #define AUDIT_SEGMENT_NAME_MAX 64
@@ -64,6 +67,19 @@ void audit_record_hash(const unsigned char prev[AUDIT_HASH_BYTES], const char *b
 /* Serialises `rec` (every field but hash, including prev) canonically, computes
  * its hash into `hash` and returns the complete line with its '\n' (malloc'd; the
  * caller frees) and its length in *len; NULL when it cannot be serialised. */
+/* A growable byte buffer (the writer's batch). */
+struct audit_buf {
+	char *data;
+	size_t len, cap;
+};
+int audit_buf_add(struct audit_buf *b, const char *s, size_t n);
+
+/* Appends the line of `rec` chained to `prev` (the same bytes audit_record_line
+ * returns) to b, without a copy of its own; its hash goes to `hash`. Returns the
+ * line's length, or 0 (b unchanged) when it cannot be built or would be longer
+ * than `max` bytes. */
+size_t audit_record_append(struct audit_buf *b, const json_t *rec, const unsigned char prev[AUDIT_HASH_BYTES],
+			   unsigned char hash[AUDIT_HASH_BYTES], size_t max);
 char *audit_record_line(const json_t *rec, const unsigned char prev[AUDIT_HASH_BYTES],
 			unsigned char hash[AUDIT_HASH_BYTES], size_t *len);
 
@@ -205,8 +221,7 @@ struct audit {
 	int64_t next_retry_ms;
 	struct audit_req **batch;
 	json_t **recs;                     /* committed records of a batch, for delivery */
-	char *buf;
-	size_t buf_len, buf_cap;
+	struct audit_buf out;              /* the lines of the batch being written */
 	struct audit_deliver *deliver;
 };
 
@@ -225,13 +240,16 @@ void *audit_writer_main(void *arg);
 /* ---- deliver.c ---- */
 
 struct audit_deliver;
-struct audit_deliver *audit_deliver_start(struct store *st, bool use_syslog);
+struct audit_deliver *audit_deliver_start(struct store *st, bool use_syslog, uint64_t projected_seq);
 /* Queues a committed record, stealing the caller's reference; blocks while
  * AUDIT_DELIVER_MAX wait. */
 void audit_deliver_push(struct audit_deliver *d, json_t *record);
 int audit_deliver_subscribe(struct audit_deliver *d, audit_listener fn, void *arg);
 /* Delivers what is queued, stops the thread, frees d. */
 void audit_deliver_stop(struct audit_deliver *d);
+/* Waits until the projections cover `seq` (flushing the gathered records at
+ * once); 0, or -1 after timeout_ms. */
+int audit_deliver_sync(struct audit_deliver *d, uint64_t seq, int timeout_ms);
 
 /* ---- forward.c: syslog ---- */
 void audit_forward_open(void);

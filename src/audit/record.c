@@ -8,6 +8,7 @@
  * the caller's business (verify.c, recover.c).
  */
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,33 +30,65 @@ void audit_record_hash(const unsigned char prev[AUDIT_HASH_BYTES], const char *b
 	crypto_generichash_final(&st, out, AUDIT_HASH_BYTES);
 }
 
+int audit_buf_add(struct audit_buf *b, const char *s, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 64 * 1024;
+		while (cap < b->len + n)
+			cap *= 2;
+		char *nb = realloc(b->data, cap);
+		if (!nb)
+			return -1;
+		b->data = nb;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+static int buf_sink(const char *s, size_t n, void *arg)
+{
+	return audit_buf_add(arg, s, n);
+}
+
+size_t audit_record_append(struct audit_buf *b, const json_t *rec, const unsigned char prev[AUDIT_HASH_BYTES],
+			   unsigned char hash[AUDIT_HASH_BYTES], size_t max)
+{
+	size_t start = b->len;
+	if (json_dump_callback(rec, buf_sink, b, AUDIT_JSON_FLAGS) != 0)
+		goto fail;
+	size_t n = b->len - start;
+	if (n < 2 || b->data[b->len - 1] != '}' || n - 1 + HASH_SUFFIX_LEN + 1 > max)
+		goto fail;
+	audit_record_hash(prev, b->data + start, n, hash);
+	char suffix[HASH_SUFFIX_LEN + 2];
+	size_t at = sizeof HASH_SUFFIX_PREFIX - 1;
+	memcpy(suffix, HASH_SUFFIX_PREFIX, at);
+	sodium_bin2hex(suffix + at, 2 * AUDIT_HASH_BYTES + 1, hash, AUDIT_HASH_BYTES);
+	at += 2 * AUDIT_HASH_BYTES;
+	memcpy(suffix + at, "\"}\n", 3);
+	at += 3;
+	b->len--; /* the closing brace gives way to the hash */
+	if (audit_buf_add(b, suffix, at) != 0)
+		goto fail;
+	return b->len - start;
+fail:
+	b->len = start;
+	return 0;
+}
+
 char *audit_record_line(const json_t *rec, const unsigned char prev[AUDIT_HASH_BYTES],
 			unsigned char hash[AUDIT_HASH_BYTES], size_t *len)
 {
-	char *body = json_dumps(rec, AUDIT_JSON_FLAGS);
-	char *line = NULL;
-	if (!body)
+	struct audit_buf b = {0};
+	size_t n = audit_record_append(&b, rec, prev, hash, SIZE_MAX);
+	if (!n || audit_buf_add(&b, "", 1) != 0) {
+		free(b.data);
 		return NULL;
-	size_t n = strlen(body);
-	if (n < 2 || body[n - 1] != '}')
-		goto out;
-	audit_record_hash(prev, body, n, hash);
-	line = malloc(n - 1 + HASH_SUFFIX_LEN + 2);
-	if (!line)
-		goto out;
-	memcpy(line, body, n - 1);
-	size_t at = n - 1;
-	memcpy(line + at, HASH_SUFFIX_PREFIX, sizeof HASH_SUFFIX_PREFIX - 1);
-	at += sizeof HASH_SUFFIX_PREFIX - 1;
-	sodium_bin2hex(line + at, 2 * AUDIT_HASH_BYTES + 1, hash, AUDIT_HASH_BYTES);
-	at += 2 * AUDIT_HASH_BYTES;
-	memcpy(line + at, "\"}\n", 3);
-	at += 3;
-	line[at] = '\0';
-	*len = at;
-out:
-	free(body);
-	return line;
+	}
+	*len = n;
+	return b.data;
 }
 
 int audit_hex_decode(const char *hex, unsigned char *out, size_t n)

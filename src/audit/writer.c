@@ -33,29 +33,12 @@ int64_t audit_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int buf_add(struct audit *a, const char *s, size_t n)
-{
-	if (a->buf_len + n > a->buf_cap) {
-		size_t cap = a->buf_cap ? a->buf_cap : 64 * 1024;
-		while (cap < a->buf_len + n)
-			cap *= 2;
-		char *nb = realloc(a->buf, cap);
-		if (!nb)
-			return -1;
-		a->buf = nb;
-		a->buf_cap = cap;
-	}
-	memcpy(a->buf + a->buf_len, s, n);
-	a->buf_len += n;
-	return 0;
-}
-
-/* Writes a->buf to the segment and makes it durable; errno is kept on failure. */
+/* Writes a->out to the segment and makes it durable; errno is kept on failure. */
 static int write_durable(struct audit *a, const char **what)
 {
 	size_t done = 0;
-	while (done < a->buf_len) {
-		ssize_t w = audit_io.write(a->fd, a->buf + done, a->buf_len - done);
+	while (done < a->out.len) {
+		ssize_t w = audit_io.write(a->fd, a->out.data + done, a->out.len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -93,7 +76,7 @@ static int add_checkpoint(struct audit *a, uint64_t seq, const unsigned char *ha
 {
 	free(*line);
 	*line = audit_checkpoint_line(a->sk, seq, hash, clock_now(), len);
-	return *line ? buf_add(a, *line, *len) : -1;
+	return *line ? audit_buf_add(&a->out, *line, *len) : -1;
 }
 
 static void write_head(struct audit *a, const char *line, size_t len)
@@ -111,12 +94,12 @@ int audit_writer_checkpoint(struct audit *a)
 	int rc = -1;
 	if (a->cp_seq >= a->last_seq || a->last_seq == 0 || a->fd < 0)
 		return 0;
-	a->buf_len = 0;
+	a->out.len = 0;
 	if (add_checkpoint(a, a->last_seq, a->last_hash, &line, &len) || write_durable(a, &what)) {
 		mark_broken(a, what, errno);
 		goto out;
 	}
-	a->seg_size += a->buf_len;
+	a->seg_size += a->out.len;
 	a->cp_seq = a->last_seq;
 	a->unsigned_since_ms = 0;
 	write_head(a, line, len);
@@ -257,20 +240,17 @@ static void commit_batch(struct audit *a, struct audit_req **reqs, size_t n)
 	seq = a->last_seq;
 	cp = a->cp_seq;
 	memcpy(hash, a->last_hash, sizeof hash);
-	a->buf_len = 0;
+	a->out.len = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t len = 0;
 		sodium_bin2hex(prev_hex, sizeof prev_hex, hash, sizeof hash);
 		json_object_set_new(reqs[i]->rec, "seq", json_integer((json_int_t)(seq + 1)));
 		json_object_set_new(reqs[i]->rec, "time", json_string(ts));
 		json_object_set_new(reqs[i]->rec, "prev", json_string(prev_hex));
-		char *line = audit_record_line(reqs[i]->rec, hash, next, &len);
-		if (!line || buf_add(a, line, len) != 0) {
-			free(line);
-			reqs[i]->rc = AUDIT_EINVAL; /* no seq spent on it */
+		if (!audit_record_append(&a->out, reqs[i]->rec, hash, next,
+					 AUDIT_RECORD_MAX + AUDIT_CHAIN_FIELDS_MAX)) {
+			reqs[i]->rc = AUDIT_EINVAL; /* too long, or out of memory: no seq spent on it */
 			continue;
 		}
-		free(line);
 		seq++;
 		memcpy(hash, next, sizeof hash);
 		sodium_bin2hex(prev_hex, sizeof prev_hex, hash, sizeof hash);
@@ -290,13 +270,13 @@ static void commit_batch(struct audit *a, struct audit_req **reqs, size_t n)
 			goto fail;
 		cp = seq;
 	}
-	if (a->buf_len == 0)
+	if (a->out.len == 0)
 		goto out;
 	if (write_durable(a, &what) != 0) {
 		mark_broken(a, what, errno);
 		goto fail;
 	}
-	a->seg_size += a->buf_len;
+	a->seg_size += a->out.len;
 	a->last_seq = seq;
 	memcpy(a->last_hash, hash, sizeof hash);
 	atomic_store(&a->durable_seq, seq);

@@ -18,6 +18,11 @@ static FILE *log_out;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
+bool log_enabled(enum log_level level)
+{
+	return level >= log_min;
+}
+
 void log_setup(enum log_level min, FILE *out)
 {
 	pthread_mutex_lock(&log_mu);

@@ -7,6 +7,7 @@
 #ifndef CANHGAC_CORE_LOG_H
 #define CANHGAC_CORE_LOG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
@@ -17,6 +18,9 @@ void log_setup(enum log_level min, FILE *out);
 
 /* Parses "debug", "info", "warn" or "error"; returns -1 for anything else. */
 int log_level_parse(const char *s, enum log_level *out);
+
+/* Whether a line of `level` would be written (to skip building one that is not). */
+bool log_enabled(enum log_level level);
 
 /* Writes one line. `fmt` builds the message; it is truncated at 1 KiB. */
 void log_write(enum log_level level, const char *module, const char *fmt, ...)

@@ -29,4 +29,8 @@ struct app {
 	int64_t started_at;
 };
 
+/* How long a search waits for the audit projections to cover every record
+ * answered so far (audit_sync_projections) before it answers from what they hold. */
+#define HTTP_PROJECTION_SYNC_MS 2000
+
 #endif

@@ -122,6 +122,7 @@ void h_audit_search(struct http_req *req, struct http_resp *resp)
 		q.agency = c->user.agency;
 	}
 	struct search_out o = {json_array(), 0};
+	audit_sync_projections(req->app->audit, HTTP_PROJECTION_SYNC_MS);
 	if (store_audit_search(req->app->store, &q, search_one, &o)) {
 		json_decref(o.arr);
 		http_resp_error(req, resp, 500, "internal_error", NULL);

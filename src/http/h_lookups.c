@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/metrics.h"
@@ -205,6 +206,7 @@ void h_lookups_list(struct http_req *req, struct http_resp *resp)
 		q.username = c->user.username;
 		q.agency = c->user.agency;
 	}
+	audit_sync_projections(req->app->audit, HTTP_PROJECTION_SYNC_MS);
 	struct accesses a = {json_array()};
 	if (store_audit_lookups(req->app->store, &q, access_one, &a)) {
 		json_decref(a.arr);
@@ -219,6 +221,7 @@ void h_citizen_accesses(struct http_req *req, struct http_resp *resp)
 	struct auth_caller *c = http_guard(req, resp, ROLE_ADMIN | ROLE_AUDITOR, 0);
 	if (!c)
 		return;
+	audit_sync_projections(req->app->audit, HTTP_PROJECTION_SYNC_MS);
 	struct accesses a = {json_array()};
 	if (store_audit_lookups_by_citizen(req->app->store, req->params[0], 10000, access_one, &a)) {
 		json_decref(a.arr);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "core/clock.h"
 #include "http/app.h"
 #include "http/guard.h"
@@ -30,6 +31,7 @@ void h_agencies_review(struct http_req *req, struct http_resp *resp)
 	}
 	json_t *r = NULL;
 	int64_t now = clock_now();
+	audit_sync_projections(req->app->audit, HTTP_PROJECTION_SYNC_MS);
 	int rc = review_build(req->app->store, req->app->cfg, code, c->user.username, now, &r);
 	if (rc) {
 		http_resp_error(req, resp, rc == REVIEW_ENOTFOUND ? 404 : 500,

@@ -16,6 +16,7 @@
 #define HTTP_BODY_MAX (64 * 1024)
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS 8
+#define HTTP_HEADER_VALUE_MAX 1024 /* longer values are cut */
 
 struct app;
 struct config;
@@ -49,7 +50,7 @@ struct http_resp {
 	size_t body_len;
 	const char *content_type;     /* static string; default application/json */
 	const char *headers[HTTP_MAX_HEADERS][2]; /* static names; values copied */
-	char header_values[HTTP_MAX_HEADERS][256];
+	char *header_values[HTTP_MAX_HEADERS];    /* owned copies (wiped: a cookie is a secret) */
 	int n_headers;
 };
 

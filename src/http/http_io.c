@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "http/http.h"
 
 const char *http_req_header(struct http_req *req, const char *name)
@@ -84,12 +85,16 @@ void http_resp_error(struct http_req *req, struct http_resp *resp, int status, c
 
 void http_resp_header(struct http_resp *resp, const char *name, const char *value)
 {
-	if (resp->n_headers >= HTTP_MAX_HEADERS)
+	char *copy = resp->n_headers < HTTP_MAX_HEADERS ? strndup(value, HTTP_HEADER_VALUE_MAX) : NULL;
+	if (!copy) {
+		log_error("http", "header %s dropped from an answer (more than %d headers, or out of memory)", name,
+			  HTTP_MAX_HEADERS);
 		return;
+	}
 	int i = resp->n_headers++;
 	resp->headers[i][0] = name;
-	snprintf(resp->header_values[i], sizeof resp->header_values[i], "%s", value);
-	resp->headers[i][1] = resp->header_values[i];
+	resp->header_values[i] = copy;
+	resp->headers[i][1] = copy;
 }
 
 int http_req_query_time(struct http_req *req, const char *name, bool end_of_day, int64_t *out)

@@ -131,7 +131,7 @@ static int lookup_prepare(struct lookup_service *s, const struct lookup_request 
 		log_error("lookup", "quota state unreadable for %s: lookup refused (fail closed)", rq->username);
 		return LOOKUP_ESTATE;
 	}
-	p->pop_rc = population_get(s->population, rq->citizen_id, &p->record);
+	p->pop_rc = population_get_fields(s->population, rq->citizen_id, p->pr->fields, &p->record);
 	if (p->pop_rc == POP_EINTERNAL) {
 		quota_refund(s->quota, rq->username, rq->agency, p->now_ms);
 		return LOOKUP_EINTERNAL;

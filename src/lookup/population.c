@@ -46,14 +46,19 @@ int population_open(const struct config *cfg, struct store *st, struct populatio
 	return 0;
 }
 
-int population_get(struct population *p, const char *citizen_id, json_t **record)
+int population_get_fields(struct population *p, const char *citizen_id, uint32_t fields, json_t **record)
 {
 	*record = NULL;
 	if (!p || !p->ops)
 		return POP_EINTERNAL;
 	if (!population_id_plausible(citizen_id))
 		return POP_ENOTFOUND;
-	return p->ops->get(p, citizen_id, record);
+	return p->ops->get(p, citizen_id, fields, record);
+}
+
+int population_get(struct population *p, const char *citizen_id, json_t **record)
+{
+	return population_get_fields(p, citizen_id, UINT32_MAX, record);
 }
 
 const char *population_backend_name(const struct population *p)

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum population_err {
 	POP_OK = 0,
@@ -39,6 +40,12 @@ int population_open(const struct config *cfg, struct store *st, struct populatio
  * "synthetic": true for generated citizens; otherwise *record is NULL.
  * Thread-safe: may be called from every HTTP worker at once. */
 int population_get(struct population *p, const char *citizen_id, json_t **record);
+
+/* The same for a caller that needs only `fields` (bits 1u << enum citizen_field,
+ * as in struct procedure): the record has at least those of them the citizen
+ * has, and "synthetic"; a backend may add the others (the embedded one does not,
+ * the upstream one returns what the gateway sent). */
+int population_get_fields(struct population *p, const char *citizen_id, uint32_t fields, json_t **record);
 
 /* "embedded" or "upstream". */
 const char *population_backend_name(const struct population *p);

@@ -36,7 +36,7 @@ static const struct {
 #define N_MAP (sizeof embedded_map / sizeof embedded_map[0])
 _Static_assert(N_MAP == CF_COUNT, "every citizen field has a column");
 
-static int embedded_get(struct population *p, const char *citizen_id, json_t **record)
+static int embedded_get(struct population *p, const char *citizen_id, uint32_t fields, json_t **record)
 {
 	struct store *st = p->impl;
 	struct store_citizen c;
@@ -49,6 +49,8 @@ static int embedded_get(struct population *p, const char *citizen_id, json_t **r
 	}
 	json_t *o = json_object();
 	for (size_t i = 0; o && i < N_MAP; i++) {
+		if (!(fields & (1u << embedded_map[i].field)))
+			continue;
 		const char *v = (const char *)&c + embedded_map[i].offset;
 		/* json_string refuses invalid UTF-8: a damaged row is an error, not a crash */
 		if (json_object_set_new(o, citizen_field_name(embedded_map[i].field), json_string(v))) {

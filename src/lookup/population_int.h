@@ -9,7 +9,9 @@
 
 struct population_ops {
 	const char *name;
-	int (*get)(struct population *p, const char *citizen_id, json_t **record);
+	/* `fields`: the bits (1u << enum citizen_field) the caller needs; a backend
+	 * may return more */
+	int (*get)(struct population *p, const char *citizen_id, uint32_t fields, json_t **record);
 	void (*close)(struct population *p);
 };
 

@@ -178,8 +178,9 @@ static void log_failure(const char *what, long detail)
 	log_warn("population", "upstream: %s (%ld)", what, detail);
 }
 
-static int upstream_get(struct population *p, const char *citizen_id, json_t **record)
+static int upstream_get(struct population *p, const char *citizen_id, uint32_t fields, json_t **record)
 {
+	(void)fields; /* the gateway answers whole records; the caller filters */
 	struct upstream *u = p->impl;
 	struct body body = {0};
 	json_t *root = NULL;

@@ -218,8 +218,8 @@ json_t *procedures_filter(const struct procedure *pr, const json_t *full_record)
 		json_t *v = json_object_get(full_record, name);
 		if (!v)
 			continue;
-		json_t *copy = json_deep_copy(v);
-		if (!copy || json_object_set_new(o, name, copy)) {
+		/* shared, not copied: nothing changes a record's values once built */
+		if (json_object_set(o, name, v)) {
 			json_decref(o);
 			return NULL;
 		}
