@@ -7,7 +7,8 @@ ceiling; afterwards the audit log is verified and its lookup records counted.
 
 Usage: bench/bench_lookup.py BINARY [SECONDS]
 Environment: BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_POPULATION (100000),
-BENCH_IDS (1000), BENCH_KEEP=1 keeps the temporary directory.
+BENCH_IDS (1000), BENCH_KEEP=1 keeps the temporary directory, BENCH_NGINX=0 skips
+nginx (for comparing two canhgac builds; no ratio is printed then).
 Needs wrk and nginx on PATH (bench/bench_lookup.sh installs them).
 Prints wrk's own output, then a Markdown table for docs/BENCHMARKS.md."""
 
@@ -254,6 +255,11 @@ def main():
             print("kept %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    if os.environ.get("BENCH_NGINX") == "0":
+        f = c["fig"]
+        print("canhgac only: %.0f lookups/s, p99 %s ms, %d x 200, audit %s"
+              % (f["rate"], ms(f["p99_us"]), f["status"].get(200, 0), c["verify"]))
+        return
     n = run_nginx(c["answer"])
     cf, nf = c["fig"], n
     ok = cf["status"].get(200, 0)

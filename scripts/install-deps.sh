@@ -8,7 +8,8 @@ set -eu
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev python3 tzdata
 libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
 libpwquality-dev cracklib-runtime libinih-dev libgnutls28-dev libcmocka-dev
-libcurl4-gnutls-dev openssl libqrencode-dev libyara-dev libhyperscan-dev zlib1g-dev"
+libcurl4-gnutls-dev openssl libqrencode-dev libyara-dev libhyperscan-dev zlib1g-dev
+libjemalloc-dev"
 
 # The browser tests (tests/browser) need node and npm; a node installed from
 # elsewhere (nodesource, nvm) is kept as it is.

@@ -2,7 +2,6 @@
  * canhgac: the security gateway of a provincial administrative-procedure system.
  * This file only dispatches to a subcommand; see src/cli/.
  */
-#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,11 +56,6 @@ static void print_usage(FILE *out)
 int main(int argc, char **argv)
 {
 	umask(077);
-	/* No fast bins: every request allocates a few blocks over 1 KiB (the signed-in
-	 * caller, SQLite's), and with fast bins in use each of those makes glibc
-	 * consolidate them all (a fifth of a lookup's allocator time when measured);
-	 * the per-thread cache still serves the small blocks. */
-	mallopt(M_MXFAST, 0);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "canhgac: libsodium could not start (no entropy source?)\n");
 		return CLI_FAIL;

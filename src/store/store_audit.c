@@ -4,6 +4,7 @@
  * the same transaction, so a crash between the log and the database is repaired
  * by replaying the log from the mark.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,22 +42,72 @@ static int bind_opt(sqlite3_stmt *s, int idx, const char *v)
 	return store_bind_text(s, idx, v && v[0] ? v : NULL);
 }
 
+/* Rows in the order of (name, local day): name is the actor (by_agency false)
+ * or the agency. */
+struct day_key_sort {
+	const struct store_audit_lookup *rows;
+	bool by_agency;
+};
+static _Thread_local struct day_key_sort sort_ctx;
+
+static const char *day_key_name(const struct store_audit_lookup *r, bool by_agency)
+{
+	return by_agency ? r->agency : r->actor;
+}
+
+static int day_key_cmp(const void *a, const void *b)
+{
+	const struct store_audit_lookup *x = &sort_ctx.rows[*(const size_t *)a];
+	const struct store_audit_lookup *y = &sort_ctx.rows[*(const size_t *)b];
+	int c = strcmp(day_key_name(x, sort_ctx.by_agency), day_key_name(y, sort_ctx.by_agency));
+	return c ? c : (x->local_day > y->local_day) - (x->local_day < y->local_day);
+}
+
+/* One upsert per (name, day) of the batch, adding its number of rows: a batch of
+ * thousands of lookups by a few dozen officers costs a few dozen upserts, not
+ * thousands. idx holds the indexes of the rows to count. */
+static int add_daily_counts(struct store *st, sqlite3_stmt *s, const struct store_audit_lookup *rows,
+			    size_t *idx, size_t n, bool by_agency, const char *what)
+{
+	sort_ctx = (struct day_key_sort){rows, by_agency};
+	qsort(idx, n, sizeof *idx, day_key_cmp);
+	int rc = STORE_OK;
+	for (size_t i = 0; !rc && i < n;) {
+		const struct store_audit_lookup *r = &rows[idx[i]];
+		size_t j = i + 1;
+		while (j < n && r->local_day == rows[idx[j]].local_day &&
+		       strcmp(day_key_name(r, by_agency), day_key_name(&rows[idx[j]], by_agency)) == 0)
+			j++;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, day_key_name(r, by_agency), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, r->local_day);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)(j - i));
+		rc = store_rc(st, sqlite3_step(s), what);
+		i = j;
+	}
+	return rc;
+}
+
 static int insert_rows(struct store *st, const struct store_audit_lookup *rows, size_t n, int64_t mark)
 {
 	sqlite3_stmt *ins = NULL, *du = NULL, *da = NULL;
+	size_t *idx = n ? malloc(n * sizeof *idx) : NULL;
+	size_t n_user = 0, n_agency = 0;
+	if (n && !idx)
+		return STORE_EIO;
 	int rc = store_prepare_cached(st, SC_AUDIT_LOOKUP_INSERT,
 			       "INSERT INTO audit_lookups(seq, time, local_day, actor, agency, ip, citizen_id, "
 			       "dossier_code, procedure_code, outcome) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
 			       &ins);
 	if (!rc)
 		rc = store_prepare_cached(st, SC_AUDIT_DAILY_USER,
-				   "INSERT INTO audit_daily_user(username, day, count) VALUES (?1, ?2, 1) "
-				   "ON CONFLICT(username, day) DO UPDATE SET count = count + 1",
+				   "INSERT INTO audit_daily_user(username, day, count) VALUES (?1, ?2, ?3) "
+				   "ON CONFLICT(username, day) DO UPDATE SET count = count + excluded.count",
 				   &du);
 	if (!rc)
 		rc = store_prepare_cached(st, SC_AUDIT_DAILY_AGENCY,
-				   "INSERT INTO audit_daily_agency(agency, day, count) VALUES (?1, ?2, 1) "
-				   "ON CONFLICT(agency, day) DO UPDATE SET count = count + 1",
+				   "INSERT INTO audit_daily_agency(agency, day, count) VALUES (?1, ?2, ?3) "
+				   "ON CONFLICT(agency, day) DO UPDATE SET count = count + excluded.count",
 				   &da);
 	for (size_t i = 0; !rc && i < n; i++) {
 		const struct store_audit_lookup *r = &rows[i];
@@ -73,23 +124,17 @@ static int insert_rows(struct store *st, const struct store_audit_lookup *rows, 
 		bind_opt(ins, 8, r->dossier_code);
 		bind_opt(ins, 9, r->procedure_code);
 		bind_opt(ins, 10, r->outcome);
-		int step = sqlite3_step(ins);
-		rc = store_rc(st, step, "audit lookup insert");
-		if (!rc) {
-			sqlite3_reset(du);
-			sqlite3_bind_text(du, 1, r->actor, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(du, 2, r->local_day);
-			step = sqlite3_step(du);
-			rc = store_rc(st, step, "audit daily user");
-		}
-		if (!rc && r->agency[0]) {
-			sqlite3_reset(da);
-			sqlite3_bind_text(da, 1, r->agency, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(da, 2, r->local_day);
-			step = sqlite3_step(da);
-			rc = store_rc(st, step, "audit daily agency");
-		}
+		rc = store_rc(st, sqlite3_step(ins), "audit lookup insert");
+		idx[n_user++] = i;
 	}
+	if (!rc)
+		rc = add_daily_counts(st, du, rows, idx, n_user, false, "audit daily user");
+	for (size_t k = 0; k < n_user; k++) /* the same rows, those with an agency */
+		if (rows[idx[k]].agency[0])
+			idx[n_agency++] = idx[k];
+	if (!rc)
+		rc = add_daily_counts(st, da, rows, idx, n_agency, true, "audit daily agency");
+	free(idx);
 	store_release(ins);
 	store_release(du);
 	store_release(da);

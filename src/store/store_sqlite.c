@@ -105,9 +105,19 @@ static int exec_pragma(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* Before SQLite starts: no memory statistics. With them on (Debian's default)
+ * every allocation of every connection takes one process-wide mutex, which the
+ * HTTP threads' citizen reads and the projection writer fought over. */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, enum store_open_mode mode, struct store **out, char *why,
 	       size_t why_size)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	int rc = STORE_OK;
 	struct store *st = NULL;
 	*out = NULL;
