@@ -82,7 +82,7 @@ static void gather_flush(struct audit_deliver *d)
 	struct gather *g = &d->gather;
 	if (!g->n)
 		return;
-	if (d->st && !getenv("ABL_NOPROJECT"))
+	if (d->st)
 		project(d, g->recs, g->n);
 	uint64_t last = (uint64_t)json_integer_value(json_object_get(g->recs[g->n - 1], "seq"));
 	for (size_t i = 0; i < g->n; i++)
@@ -141,8 +141,6 @@ static void *deliver_main(void *arg)
 		pthread_cond_broadcast(&d->space);
 		pthread_mutex_unlock(&d->mu);
 
-		if (getenv("ABL_NODETECT"))
-			nl = 0;
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < nl; j++)
 				ls[j].fn(batch[i], ls[j].arg);

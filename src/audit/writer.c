@@ -49,7 +49,7 @@ static int write_durable(struct audit *a, const char **what)
 		}
 		done += (size_t)w;
 	}
-	if (!getenv("ABL_NOSYNC") && audit_io.fdatasync(a->fd) != 0) {
+	if (audit_io.fdatasync(a->fd) != 0) {
 		*what = "fdatasync";
 		return -1;
 	}

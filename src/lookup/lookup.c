@@ -9,7 +9,6 @@
 #include "lookup/lookup.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -221,15 +220,3 @@ bool lookup_backend_blocks(const struct lookup_service *s)
 	return strcmp(population_backend_name(s->population), "embedded") != 0;
 }
 
-int lookup_ablate(struct lookup_service *s, const struct lookup_request *rq, struct lookup_pending *p, struct lookup_result *out)
-{
-	int rc = lookup_prepare(s, rq, p, out);
-	if (rc != LOOKUP_OK)
-		return rc;
-	if (getenv("ABL_EVENT")) {
-		struct audit_event ev;
-		lookup_event(rq, p->pr, p->pop_rc, &ev);
-		json_decref(ev.payload);
-	}
-	return lookup_complete(p, true, out);
-}

@@ -96,5 +96,4 @@ int lookup_finish(struct lookup_pending *p, struct lookup_result *out);
  * lookup must not run on an HTTP thread. */
 bool lookup_backend_blocks(const struct lookup_service *s);
 
-int lookup_ablate(struct lookup_service *s, const struct lookup_request *rq, struct lookup_pending *p, struct lookup_result *out);
 #endif
