@@ -131,6 +131,46 @@ static void test_live_projection_and_reindex(void **state)
 	free(rebuilt);
 }
 
+/* The projections are written in coalesced transactions (up to 200 ms late);
+ * audit_sync_projections makes a search see every committed record, with the
+ * daily counts of a batch that mixes officers, agencies and two local days. */
+static void test_sync_sees_every_committed_record(void **state)
+{
+	struct inst *t = *state;
+	struct audit *a = NULL;
+	int64_t before_midnight = clock_local_day_start(clock_local_day(1790000000) + 1) - 1;
+	int64_t day1 = clock_local_day(before_midnight);
+	const char *users[] = {"cb.a", "cb.b", "cb.c"}, *agencies[] = {"SO.A", "SO.B", "SO.A"};
+	clock_set_fake(before_midnight);
+	assert_int_equal(inst_open(t, &a), 0);
+	for (int i = 0; i < 300; i++) {
+		if (i == 200)
+			clock_set_fake(before_midnight + 1); /* the next local day */
+		assert_int_equal(lookup(a, users[i % 3], agencies[i % 3], "075203001234", "ok"), 0);
+	}
+	assert_int_equal(audit_sync_projections(a, 5000), 0);
+	int rows = 0;
+	assert_int_equal(store_audit_lookups_by_citizen(t->st, "075203001234", 1000, count_rows, &rows), 0);
+	assert_int_equal(rows, 300);
+	int64_t n = 0, mark = 0;
+	assert_int_equal(store_audit_projected_seq(t->st, &mark), 0);
+	assert_int_equal(mark, 300);
+	/* i < 200 on day 1: 67 of them are cb.a's (i % 3 == 0), 67 cb.b's, 66 cb.c's */
+	assert_int_equal(store_audit_daily_count_user(t->st, "cb.a", day1, &n), 0);
+	assert_int_equal(n, 67);
+	assert_int_equal(store_audit_daily_count_user(t->st, "cb.c", day1, &n), 0);
+	assert_int_equal(n, 66);
+	assert_int_equal(store_audit_daily_count_user(t->st, "cb.c", day1 + 1, &n), 0);
+	assert_int_equal(n, 34);
+	assert_int_equal(store_audit_daily_count_agency(t->st, "SO.A", day1, &n), 0);
+	assert_int_equal(n, 133);
+	assert_int_equal(store_audit_daily_count_agency(t->st, "SO.B", day1 + 1, &n), 0);
+	assert_int_equal(n, 33);
+	/* nothing new: answers at once */
+	assert_int_equal(audit_sync_projections(a, 0), 0);
+	audit_close(a);
+}
+
 static void test_catch_up_at_open(void **state)
 {
 	struct inst *t = *state;
@@ -158,6 +198,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_live_projection_and_reindex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_sees_every_committed_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_catch_up_at_open, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
