@@ -127,7 +127,15 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 	rc = auth_session_open(svc, &u, ip, out);
 	if (rc)
 		return rc;
+	/* No session leaves without its record (fail closed): if the audit log
+	 * cannot take signin_ok, the session just opened is deleted unused. */
 	const char *kv[] = {"username", username, NULL};
-	auth_audit(svc, "signin_ok", username, u.agency, ip, kv);
+	if (auth_audit(svc, "signin_ok", username, u.agency, ip, kv) != AUTH_OK) {
+		if (store_session_delete(svc->st, out->caller.token_hash) != STORE_OK)
+			log_error("auth", "cannot delete the unaudited session of %s; it expires unused (its "
+				  "token was never handed out)", username);
+		sodium_memzero(out, sizeof *out);
+		return AUTH_EAUDIT;
+	}
 	return AUTH_OK;
 }

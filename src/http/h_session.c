@@ -68,7 +68,7 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 	} else if (rc == AUTH_EINVAL) {
 		http_resp_error(req, resp, 400, "invalid_request", NULL);
 	} else if (rc) {
-		http_resp_auth_error(req, resp, rc == AUTH_ECREDENTIALS ? rc : AUTH_ESTORE, NULL);
+		http_resp_auth_error(req, resp, rc == AUTH_ECREDENTIALS || rc == AUTH_EAUDIT ? rc : AUTH_ESTORE, NULL);
 	} else {
 		json_t *j = me_json(req, &r.caller);
 		json_object_set_new(j, "csrf_token", json_string(r.csrf));

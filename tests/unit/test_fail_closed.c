@@ -2,7 +2,8 @@
  * Fail closed on writes: with the audit writer's fault seam making every write
  * fail, the state-changing Watch and staff calls (POST/DELETE /blocks, POST
  * /alerts/{id}/ack, PATCH /incidents/{id}, POST /staff-changes) answer 503
- * audit_unavailable and change nothing; once the disk is back they work. Runs
+ * audit_unavailable and change nothing, and a sign-in with the right password
+ * gets no session; once the disk is back they work. Runs
  * the real HTTP server in-process (so the seam reaches it) and talks to it with
  * libcurl as a signed-in admin.
  */
@@ -23,6 +24,7 @@
 #include "http/guard.h"
 #include "http/http.h"
 #include "incident/incident.h"
+#include "store/store_int.h"
 
 struct fx {
 	struct inst in;
@@ -168,6 +170,19 @@ static int count_notes(const struct store_incident_note *n, void *arg)
 	return 0;
 }
 
+static int count_sessions(struct fx *f)
+{
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+	pthread_mutex_lock(&f->in.st->mu);
+	assert_int_equal(sqlite3_prepare_v2(f->in.st->db, "SELECT count(*) FROM sessions", -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&f->in.st->mu);
+	return n;
+}
+
 static void test_writes_refused_without_audit(void **state)
 {
 	struct fx *f = *state;
@@ -213,6 +228,17 @@ static void test_writes_refused_without_audit(void **state)
 	assert_int_equal(store_user_get_by_name(f->in.st, "cb.a", &u), 0);
 	assert_string_equal(u.status, "active");
 
+	/* the right password, but the sign-in cannot be recorded: no session */
+	int sessions = count_sessions(f);
+	const char *signin = "{\"username\": \"qt.tinh\", \"password\": \"Zx9!kPq4wLm7\"}";
+	assert_int_equal(call(f, "POST", "/api/v1/session", signin, err, sizeof err), 503);
+	assert_string_equal(err, "audit_unavailable");
+	assert_int_equal(count_sessions(f), sessions);
+	/* a wrong password is still the usual 401 */
+	assert_int_equal(call(f, "POST", "/api/v1/session", "{\"username\": \"qt.tinh\", \"password\": \"nope\"}",
+			      err, sizeof err),
+			 401);
+
 	/* a bad request is still a 400, not a 503: validation comes first */
 	assert_int_equal(call(f, "PATCH", path, "{\"status\": \"reported\"}", err, sizeof err), 400);
 
@@ -225,6 +251,8 @@ static void test_writes_refused_without_audit(void **state)
 	assert_false(detect_ip_blocked(f->d, "203.0.113.7"));
 	snprintf(path, sizeof path, "/api/v1/alerts/%lld/ack", (long long)f->alert_id);
 	assert_int_equal(call(f, "POST", path, NULL, err, sizeof err), 200);
+	assert_int_equal(call(f, "POST", "/api/v1/session", signin, err, sizeof err), 200);
+	assert_int_equal(count_sessions(f), sessions + 1);
 }
 
 int main(void)
