@@ -184,7 +184,7 @@ void h_lookups_list(struct http_req *req, struct http_resp *resp)
 	char *end = NULL;
 	long lim = limit ? strtol(limit, &end, 10) : 100;
 	if ((limit && (*end || lim < 1 || lim > 10000)) || http_req_query_time(req, "from", false, &q.from) ||
-	    http_req_query_time(req, "to", false, &q.to)) {
+	    http_req_query_time(req, "to", true, &q.to)) {
 		http_resp_error(req, resp, 400, "invalid_request",
 				json_pack("{s:s}", "detail", "limit is 1..10000; from/to are RFC 3339 or YYYY-MM-DD"));
 		return;

@@ -4,6 +4,7 @@ with their scope and Retry-After; the day's count survives a restart; roles and
 agencies on the lookup lists; and a kill -9 in the middle of a lookup load loses
 no answered lookup from the audit log."""
 
+import datetime
 import json
 import os
 import signal
@@ -139,6 +140,27 @@ class Lookups(unittest.TestCase):
         self.assertEqual(self.c["cb.a"].request("GET", "/api/v1/citizens/%s/accesses" % self.ids[0])[0], 403)
         st, _, body = self.c["thanhtra"].request("GET", "/api/v1/lookups?limit=0")
         self.assertEqual(st, 400)
+
+    def test_search_sees_answered_lookup_and_to_date(self):
+        # the projections are written in coalesced transactions; a search right
+        # after an answered lookup still sees it (no retry here)
+        st, _, body = lookup(self.c["cb.b"], self.ids[6], self.small["code"])
+        self.assertEqual(st, 200, body)
+        seq = body["audit_seq"]
+        q = "/api/v1/lookups?citizen_id=%s" % self.ids[6]
+        st, _, body = self.c["thanhtra"].request("GET", q)
+        self.assertEqual(st, 200, body)
+        rec = [l for l in body["lookups"] if l["audit_seq"] == seq]
+        self.assertEqual(len(rec), 1, body)
+        # `to` as a local date (Asia/Ho_Chi_Minh, UTC+7) includes that whole day
+        t = datetime.datetime.strptime(rec[0]["time"], "%Y-%m-%dT%H:%M:%SZ")
+        day = (t + datetime.timedelta(hours=7)).date()
+        for params, present in (("&to=%s" % day, True), ("&from=%s" % day, True),
+                                ("&to=%s" % (day - datetime.timedelta(days=1)), False),
+                                ("&from=%s" % (day + datetime.timedelta(days=1)), False)):
+            st, _, body = self.c["thanhtra"].request("GET", q + params)
+            self.assertEqual(st, 200, body)
+            self.assertEqual(any(l["audit_seq"] == seq for l in body["lookups"]), present, params)
 
     def test_minute_quota(self):
         c = self.c["cb.a"]
