@@ -69,6 +69,8 @@ static int day_key_cmp(const void *a, const void *b)
 static int add_daily_counts(struct store *st, sqlite3_stmt *s, const struct store_audit_lookup *rows,
 			    size_t *idx, size_t n, bool by_agency, const char *what)
 {
+	if (n == 0)
+		return STORE_OK; /* idx may be NULL then, and qsort must not see it */
 	sort_ctx = (struct day_key_sort){rows, by_agency};
 	qsort(idx, n, sizeof *idx, day_key_cmp);
 	int rc = STORE_OK;
