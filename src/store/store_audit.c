@@ -48,18 +48,18 @@ struct day_key_sort {
 	const struct store_audit_lookup *rows;
 	bool by_agency;
 };
-static _Thread_local struct day_key_sort sort_ctx;
 
 static const char *day_key_name(const struct store_audit_lookup *r, bool by_agency)
 {
 	return by_agency ? r->agency : r->actor;
 }
 
-static int day_key_cmp(const void *a, const void *b)
+static int day_key_cmp(const void *a, const void *b, void *arg)
 {
-	const struct store_audit_lookup *x = &sort_ctx.rows[*(const size_t *)a];
-	const struct store_audit_lookup *y = &sort_ctx.rows[*(const size_t *)b];
-	int c = strcmp(day_key_name(x, sort_ctx.by_agency), day_key_name(y, sort_ctx.by_agency));
+	const struct day_key_sort *k = arg;
+	const struct store_audit_lookup *x = &k->rows[*(const size_t *)a];
+	const struct store_audit_lookup *y = &k->rows[*(const size_t *)b];
+	int c = strcmp(day_key_name(x, k->by_agency), day_key_name(y, k->by_agency));
 	return c ? c : (x->local_day > y->local_day) - (x->local_day < y->local_day);
 }
 
@@ -71,15 +71,14 @@ static int add_daily_counts(struct store *st, sqlite3_stmt *s, const struct stor
 {
 	if (n == 0)
 		return STORE_OK; /* idx may be NULL then, and qsort must not see it */
-	sort_ctx = (struct day_key_sort){rows, by_agency};
-	qsort(idx, n, sizeof *idx, day_key_cmp);
+	struct day_key_sort k = {rows, by_agency};
+	qsort_r(idx, n, sizeof *idx, day_key_cmp, &k);
 	int rc = STORE_OK;
 	for (size_t i = 0; !rc && i < n;) {
-		const struct store_audit_lookup *r = &rows[idx[i]];
 		size_t j = i + 1;
-		while (j < n && r->local_day == rows[idx[j]].local_day &&
-		       strcmp(day_key_name(r, by_agency), day_key_name(&rows[idx[j]], by_agency)) == 0)
+		while (j < n && day_key_cmp(&idx[i], &idx[j], &k) == 0)
 			j++;
+		const struct store_audit_lookup *r = &rows[idx[i]];
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, day_key_name(r, by_agency), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, r->local_day);
