@@ -146,8 +146,6 @@ int audit_segment_each_line(const char *path, audit_line_fn fn, void *arg, char 
 int audit_segment_archive_old(const char *audit_dir, int months, int64_t now,
 			      const char *keep_name);
 
-int audit_fsync_dir(const char *dir);
-
 /* DATA/audit/.lock: one writer (or reindex) per chain. 0 with *fd, or
  * AUDIT_EUNAVAILABLE with why when another process holds it. */
 int audit_lock_acquire(const char *audit_dir, int *fd, char *why, size_t why_size);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "audit/audit_int.h"
+#include "core/datadir.h"
 #include "core/clock.h"
 
 #define CHECKPOINT_DOMAIN "canhgac-audit-checkpoint-v1"
@@ -101,7 +102,7 @@ int audit_head_write(const char *audit_dir, const char *line, size_t len)
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0 || audit_fsync_dir(audit_dir) != 0)
+	if (rename(tmp, path) != 0 || datadir_fsync(audit_dir) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -176,16 +176,6 @@ out:
 	return rc;
 }
 
-int audit_fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* Local day `months` calendar months before the local day of `now` (day of month
  * clamped to the target month's length). */
 static int64_t months_before(int64_t now, int months)
@@ -230,8 +220,8 @@ int audit_segment_archive_old(const char *audit_dir, int months, int64_t now, co
 		moved++;
 	}
 	if (moved) {
-		audit_fsync_dir(archive);
-		audit_fsync_dir(audit_dir);
+		datadir_fsync(archive);
+		datadir_fsync(audit_dir);
 	}
 	free(segs);
 	return moved;

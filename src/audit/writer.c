@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "audit/audit_int.h"
+#include "core/datadir.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -120,7 +121,7 @@ static int open_segment(struct audit *a, int64_t day)
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &sb) != 0 || audit_fsync_dir(a->dir) != 0) {
+	if (fstat(fd, &sb) != 0 || datadir_fsync(a->dir) != 0) {
 		close(fd);
 		return -1;
 	}

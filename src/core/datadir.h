@@ -4,6 +4,7 @@
  *
  *   DIR/canhgac.conf    configuration
  *   DIR/canhgac.db      the SQLite store
+ *   DIR/canhgac.population.db  the embedded population (replaced, never edited)
  *   DIR/audit/          audit segments
  *   DIR/keys/audit.key  Ed25519 signing key (0600); DIR/keys/audit.pub
  */
@@ -24,5 +25,9 @@ bool datadir_is_initialised(const char *dir);
 /* Creates dir (0700; an existing empty directory is accepted and tightened) and
  * its audit/ and keys/ subdirectories. Returns 0 or -errno, with a sentence in why. */
 int datadir_create(const char *dir, char *why, size_t why_size);
+
+/* fsync(2) of a directory, so a file created or renamed in it stays after a
+ * crash. 0 or -1 with errno. */
+int datadir_fsync(const char *dir);
 
 #endif

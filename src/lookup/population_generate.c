@@ -36,7 +36,7 @@ struct gen {
 	struct store_citizen *batch;
 	size_t in_batch;
 	int64_t wanted, made, households;
-	struct store *st;
+	struct store_population_build *build;
 };
 
 /* One person before they become a row. */
@@ -148,7 +148,7 @@ static int flush_batch(struct gen *g, char *why, size_t why_size)
 {
 	if (g->in_batch == 0)
 		return 0;
-	int rc = store_citizen_insert_many(g->st, g->batch, g->in_batch);
+	int rc = store_population_add(g->build, g->batch, g->in_batch);
 	if (rc) {
 		snprintf(why, why_size, "writing synthetic citizens failed: %s%s", store_strerror(rc),
 			 rc == STORE_ECONFLICT ? " (an id is already used by a non-synthetic citizen)" : "");
@@ -331,13 +331,14 @@ int population_generate(struct store *st, int64_t count, uint64_t seed,
 		snprintf(why, why_size, "the name, place or province lists in data/ are missing or malformed");
 		goto out;
 	}
-	g->st = st;
 	g->wanted = count;
 	gen_rng_seed(&g->rng, seed);
 	int64_t deleted = 0;
-	int src = store_citizen_delete_synthetic(st, &deleted);
+	int src = store_population_begin(st, STORE_POP_KEEP_REAL, &g->build);
 	if (src) {
-		snprintf(why, why_size, "removing the earlier synthetic citizens failed: %s", store_strerror(src));
+		snprintf(why, why_size, "%s",
+			 src == STORE_EBUSY ? "another 'population generate' is writing the population; wait for it"
+					    : "cannot start a new population file (see the log)");
 		goto out;
 	}
 	while (g->made < g->wanted)
@@ -345,6 +346,13 @@ int population_generate(struct store *st, int64_t count, uint64_t seed,
 			goto out;
 	if (flush_batch(g, why, why_size))
 		goto out;
+	src = store_population_commit(g->build, &deleted);
+	g->build = NULL;
+	if (src) {
+		snprintf(why, why_size, "cannot put the new population file in place (see the log); the old "
+			 "population stays");
+		goto out;
+	}
 	if (stats) {
 		stats->deleted = deleted;
 		stats->inserted = g->made;
@@ -353,6 +361,7 @@ int population_generate(struct store *st, int64_t count, uint64_t seed,
 	rc = 0;
 out:
 	if (g) {
+		store_population_abort(g->build);
 		for (int i = 0; i < L_COUNT; i++)
 			gen_list_free(&g->lists[i]);
 		free(g->ids);

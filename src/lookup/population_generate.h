@@ -24,9 +24,10 @@ struct population_generate_stats {
 };
 
 /* Replaces the synthetic citizens of `st` with `count` (1..POPULATION_GENERATE_MAX)
- * new ones drawn from `seed`, POPULATION_BATCH rows per transaction. Rows with
- * synthetic = 0 are kept. Returns 0, or -1 with a sentence in `why`; on failure
- * the batches already committed stay (run it again). `stats` may be NULL. */
+ * new ones drawn from `seed`, in a new population file (POPULATION_BATCH rows
+ * at a time) put in place at the end. Rows with synthetic = 0 are kept. Returns
+ * 0, or -1 with a sentence in `why`; on failure, or if the process dies midway,
+ * the old population stays as it was. `stats` may be NULL. */
 int population_generate(struct store *st, int64_t count, uint64_t seed,
 			struct population_generate_stats *stats, char *why, size_t why_size);
 

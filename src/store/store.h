@@ -23,6 +23,7 @@ enum store_err {
 	STORE_ECONFLICT = -5,  /* a unique or foreign-key constraint */
 	STORE_ENOTFOUND = -6,  /* no such row */
 	STORE_EINVAL = -7,     /* bad argument */
+	STORE_EBUSY = -8,      /* another process or call holds what this needs */
 };
 
 struct store;

@@ -42,6 +42,11 @@ struct store_reader {
 	sqlite3 *db;             /* opened on first use; NULL when it could not be */
 	bool tried;
 	sqlite3_stmt *cached[SC_COUNT];
+	/* The population file as this slot last opened it (store_population.c). */
+	sqlite3 *pop;
+	sqlite3_stmt *pop_get;
+	uint64_t pop_dev, pop_ino, pop_gen;
+	int64_t pop_checked_ms;
 };
 
 struct store {
@@ -49,6 +54,10 @@ struct store {
 	pthread_mutex_t mu;
 	sqlite3_stmt *cached[SC_COUNT];
 	char path[4096];
+	char pop_path[4096];     /* the population file beside it (store_population.c) */
+	/* Bumped when this process replaced the population file, so its readers
+	 * reopen at once rather than at their next periodic check. */
+	_Atomic uint64_t pop_gen;
 	struct store_reader readers[STORE_READERS];
 	/* Bumped after every committed change to users, sessions, agencies or
 	 * user_totp (update hook marks, WAL hook bumps after the commit), so caches of
@@ -66,6 +75,9 @@ struct store_rd {
 	pthread_mutex_t *mu;
 };
 void store_read_begin(struct store *st, struct store_rd *rd);
+/* The calling thread's reader slot, locked (whether or not its connection to the
+ * main database opened); give it back with pthread_mutex_unlock(&r->mu). */
+struct store_reader *store_reader_lock(struct store *st);
 void store_read_end(struct store_rd *rd);
 /* The cached statement `id` of the read connection (same contract as
  * store_prepare_cached); give it back with store_release. */
@@ -101,6 +113,13 @@ int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 int store_column_copy(sqlite3_stmt *s, int col, char *out, size_t size);
 
 int store_migrate(struct store *st, char *why, size_t why_size);
+
+/* Closes a reader slot's population connection (under its mutex, or at close). */
+void store_population_reader_close(struct store_reader *r);
+/* Before the migrations: moves the rows of the population table that databases
+ * before schema 10 kept in the main file into the population file (migration
+ * 010 then drops the table). Nothing to do for newer databases. */
+int store_population_upgrade(struct store *st, char *why, size_t why_size);
 
 /* Inserts the event rows of a projection batch (store_audit_events.c), inside the
  * caller's transaction, under st->mu; rows with seq <= mark are skipped. */

@@ -1,142 +1,187 @@
 /*
- * SQLite side of the embedded population. Reads are one indexed row by citizen
- * id; the bulk insert reuses one prepared statement inside one transaction, which
- * is what lets `population generate` write a million rows in seconds.
+ * Reading the embedded population, which lives in its own file beside the main
+ * database (canhgac.db -> canhgac.population.db), never written in place: a new
+ * population is built in a new file and renamed over it (store_population_build.c).
+ *
+ * So a reader can treat the file it opened as frozen. Each reader slot keeps a
+ * read-only connection in exclusive locking mode (it takes its shared lock once
+ * and keeps it, so a read costs no lock calls and no check that the file
+ * changed) with the file memory-mapped (so a read costs no pread). A writer
+ * that ignored the rule and wrote in place would find the file locked (busy)
+ * rather than change it under a reader. The slot notices a replaced file by
+ * its inode: at once when this process replaced it (pop_gen), otherwise within
+ * POP_RECHECK_MS.
+ *
+ * Were the citizens in the main file, every commit of the audit projections
+ * would empty the readers' page caches (WAL mode) and each lookup would go back
+ * to the file for its citizen: see docs/ARCHITECTURE.md.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include "core/log.h"
 #include "store/store_int.h"
+#include "store/store_population_cols.h"
 
-#define CITIZEN_COLS                                                                           \
-	"citizen_id, full_name, date_of_birth, sex, nationality, ethnicity, religion, "        \
-	"place_of_origin, place_of_birth, permanent_address, current_address, household_id, " \
-	"household_head, relation_to_head, marital_status, synthetic"
+#define POP_RECHECK_MS 1000
+/* The mapping; a larger file is read beyond it with pread. */
+#define POP_MMAP_BYTES "2147418112"
 
-/* Column i of CITIZEN_COLS (but the last) is the char array at offset[i]. */
-#define CF(f) {offsetof(struct store_citizen, f), sizeof(((struct store_citizen *)0)->f)}
-static const struct {
-	size_t offset, size;
-} citizen_text_cols[] = {
-	CF(citizen_id), CF(full_name), CF(date_of_birth), CF(sex), CF(nationality), CF(ethnicity),
-	CF(religion), CF(place_of_origin), CF(place_of_birth), CF(permanent_address),
-	CF(current_address), CF(household_id), CF(household_head), CF(relation_to_head),
-	CF(marital_status),
-};
-#define N_TEXT_COLS (sizeof citizen_text_cols / sizeof citizen_text_cols[0])
+
+int store_population_path(const char *db_path, char *out, size_t size)
+{
+	size_t n = strlen(db_path);
+	if (n >= 3 && strcmp(db_path + n - 3, ".db") == 0)
+		n -= 3;
+	int w = snprintf(out, size, "%.*s.population.db", (int)n, db_path);
+	return w < 0 || (size_t)w >= size ? -1 : 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void store_population_reader_close(struct store_reader *r)
+{
+	sqlite3_finalize(r->pop_get);
+	if (r->pop)
+		sqlite3_close_v2(r->pop);
+	r->pop_get = NULL;
+	r->pop = NULL;
+	r->pop_dev = r->pop_ino = 0;
+}
+
+/* Opens the population file read-only (NULL in *out when there is none yet). */
+static int pop_open(const char *path, bool for_serving, sqlite3 **out)
+{
+	*out = NULL;
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close_v2(db);
+		if (rc == SQLITE_CANTOPEN)
+			return STORE_ENOTFOUND;
+		log_error("store", "cannot open the population file %s: %s", path, sqlite3_errstr(rc));
+		return STORE_EIO;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 5000);
+	if (for_serving && (sqlite3_exec(db, "PRAGMA locking_mode = EXCLUSIVE", NULL, NULL, NULL) != SQLITE_OK ||
+			    sqlite3_exec(db, "PRAGMA mmap_size = " POP_MMAP_BYTES, NULL, NULL, NULL) != SQLITE_OK)) {
+		log_error("store", "cannot set up the population file %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close_v2(db);
+		return STORE_EIO;
+	}
+	*out = db;
+	return STORE_OK;
+}
+
+/* Makes r->pop the current population file, reopening it when it was replaced. */
+static int pop_refresh(struct store *st, struct store_reader *r)
+{
+	uint64_t gen = atomic_load(&st->pop_gen);
+	int64_t now = mono_ms();
+	if (r->pop && r->pop_gen == gen && now - r->pop_checked_ms < POP_RECHECK_MS)
+		return STORE_OK;
+	struct stat sb;
+	bool exists = stat(st->pop_path, &sb) == 0;
+	r->pop_gen = gen;
+	r->pop_checked_ms = now;
+	if (r->pop && exists && (uint64_t)sb.st_dev == r->pop_dev && (uint64_t)sb.st_ino == r->pop_ino)
+		return STORE_OK;
+	if (r->pop)
+		log_info("store", "the population file %s was replaced; reading the new one", st->pop_path);
+	store_population_reader_close(r);
+	if (!exists)
+		return STORE_ENOTFOUND;
+	int rc = pop_open(st->pop_path, true, &r->pop);
+	if (rc)
+		return rc;
+	/* The inode seen before the open: were the file replaced in between, the next
+	 * check sees a different one and opens again. */
+	r->pop_dev = (uint64_t)sb.st_dev;
+	r->pop_ino = (uint64_t)sb.st_ino;
+	return STORE_OK;
+}
 
 int store_citizen_get(struct store *st, const char *citizen_id, struct store_citizen *out)
 {
-	sqlite3_stmt *s = NULL;
-	struct store_rd rd;
-	store_read_begin(st, &rd);
-	int rc = store_rd_prepare(&rd, SC_CITIZEN_GET, "SELECT " CITIZEN_COLS " FROM population WHERE citizen_id = ?1", &s);
+	struct store_reader *r = store_reader_lock(st);
+	int rc = pop_refresh(st, r);
 	if (rc)
 		goto out;
+	if (!r->pop_get && sqlite3_prepare_v3(r->pop, "SELECT " CITIZEN_COLS " FROM population WHERE citizen_id = ?1",
+					      -1, SQLITE_PREPARE_PERSISTENT, &r->pop_get, NULL) != SQLITE_OK) {
+		log_error("store", "the population file %s: %s", st->pop_path, sqlite3_errmsg(r->pop));
+		rc = STORE_ECORRUPT;
+		goto out;
+	}
+	sqlite3_stmt *s = r->pop_get;
 	store_bind_text(s, 1, citizen_id);
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW) {
 		memset(out, 0, sizeof *out);
-		for (size_t i = 0; i < N_TEXT_COLS; i++) {
+		rc = STORE_OK;
+		for (size_t i = 0; i < N_TEXT_COLS && rc == STORE_OK; i++) {
 			char *dst = (char *)out + citizen_text_cols[i].offset;
-			if (store_column_copy(s, (int)i, dst, citizen_text_cols[i].size)) {
+			if (store_column_copy(s, (int)i, dst, citizen_text_cols[i].size))
 				rc = STORE_ECORRUPT; /* a value longer than the schema allows */
-				goto out;
-			}
 		}
 		out->synthetic = sqlite3_column_int(s, (int)N_TEXT_COLS) != 0;
-		rc = STORE_OK;
 	} else {
 		rc = step == SQLITE_DONE ? STORE_ENOTFOUND : store_rc(NULL, step, "citizen get");
 	}
-out:
 	store_release(s);
-	store_read_end(&rd);
-	return rc;
-}
-
-int store_citizen_insert_many(struct store *st, const struct store_citizen *rows, size_t n)
-{
-	sqlite3_stmt *s = NULL;
-	int began = 0;
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st,
-			       "INSERT INTO population(" CITIZEN_COLS ") VALUES "
-			       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-			       &s);
-	if (rc)
-		goto out;
-	rc = store_exec(st, "BEGIN IMMEDIATE", "population begin");
-	if (rc)
-		goto out;
-	began = 1;
-	for (size_t r = 0; r < n; r++) {
-		const struct store_citizen *c = &rows[r];
-		for (size_t i = 0; i < N_TEXT_COLS; i++)
-			sqlite3_bind_text(s, (int)i + 1, (const char *)c + citizen_text_cols[i].offset, -1,
-					  SQLITE_STATIC);
-		sqlite3_bind_int(s, (int)N_TEXT_COLS + 1, c->synthetic);
-		int step = sqlite3_step(s);
-		if (step != SQLITE_DONE) {
-			rc = store_rc(st, step, "population insert");
-			goto out;
-		}
-		sqlite3_reset(s);
-	}
-	rc = store_exec(st, "COMMIT", "population commit");
-	began = rc != STORE_OK;
 out:
-	if (began)
-		store_exec(st, "ROLLBACK", "population rollback");
-	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
-	return rc;
-}
-
-int store_citizen_delete_synthetic(struct store *st, int64_t *deleted)
-{
-	sqlite3_stmt *s = NULL;
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st, "DELETE FROM population WHERE synthetic = 1", &s);
-	if (rc)
-		goto out;
-	int step = sqlite3_step(s);
-	rc = store_rc(st, step, "population delete");
-	if (rc == STORE_OK && deleted)
-		*deleted = sqlite3_changes64(st->db);
-out:
-	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	pthread_mutex_unlock(&r->mu);
 	return rc;
 }
 
 int store_citizen_count(struct store *st, int64_t *out)
 {
+	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st, "SELECT count(*) FROM population", &s);
+	*out = 0;
+	int rc = pop_open(st->pop_path, false, &db);
 	if (rc)
+		return rc == STORE_ENOTFOUND ? STORE_OK : rc; /* no file yet: nobody */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM population", -1, &s, NULL) != SQLITE_OK) {
+		rc = STORE_ECORRUPT;
+		log_error("store", "the population file %s: %s", st->pop_path, sqlite3_errmsg(db));
 		goto out;
+	}
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW)
 		*out = sqlite3_column_int64(s, 0);
-	rc = step == SQLITE_ROW ? STORE_OK : store_rc(st, step, "population count");
+	rc = step == SQLITE_ROW ? STORE_OK : store_rc(NULL, step, "population count");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	sqlite3_close_v2(db);
 	return rc;
 }
 
 int store_citizen_sample(struct store *st, int count, int (*fn)(const char *citizen_id, void *arg), void *arg)
 {
+	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
 	char id[16];
 	if (count < 0)
 		return STORE_EINVAL;
-	pthread_mutex_lock(&st->mu);
-	int rc = store_prepare(st, "SELECT citizen_id FROM population ORDER BY random() LIMIT ?1", &s);
+	int rc = pop_open(st->pop_path, false, &db);
 	if (rc)
+		return rc == STORE_ENOTFOUND ? STORE_OK : rc;
+	if (sqlite3_prepare_v2(db, "SELECT citizen_id FROM population ORDER BY random() LIMIT ?1", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		rc = STORE_ECORRUPT;
+		log_error("store", "the population file %s: %s", st->pop_path, sqlite3_errmsg(db));
 		goto out;
+	}
 	sqlite3_bind_int(s, 1, count);
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -145,9 +190,9 @@ int store_citizen_sample(struct store *st, int count, int (*fn)(const char *citi
 		if (fn(id, arg))
 			break;
 	}
-	rc = store_rc(st, step, "population sample");
+	rc = store_rc(NULL, step, "population sample");
 out:
 	sqlite3_finalize(s);
-	pthread_mutex_unlock(&st->mu);
+	sqlite3_close_v2(db);
 	return rc;
 }

@@ -1,8 +1,9 @@
 /*
  * Persistence of the embedded population: one row per citizen, the citizen
- * fields as columns (docs/LOOKUPS.md). Part of the store interface (included by
- * store/store.h). Used by the embedded population backend (get) and by
- * `canhgac population generate|sample` (bulk insert, sample).
+ * fields as columns (docs/LOOKUPS.md), in a file of its own beside the main
+ * database that is replaced whole, never edited. Part of the store interface
+ * (included by store/store.h). Used by the embedded population backend (get)
+ * and by `canhgac population generate|sample` (build, sample).
  */
 #ifndef CANHGAC_STORE_STORE_POPULATION_H
 #define CANHGAC_STORE_STORE_POPULATION_H
@@ -37,16 +38,38 @@ struct store_citizen {
 	bool synthetic;
 };
 
+/* The population file of the database at db_path: the same name with ".db"
+ * replaced by ".population.db" (or that suffix added). -1 when too long. */
+int store_population_path(const char *db_path, char *out, size_t size);
+
 /* The citizen with this id; STORE_ENOTFOUND when there is none. */
 int store_citizen_get(struct store *st, const char *citizen_id, struct store_citizen *out);
 
-/* Inserts n rows in one transaction (all or none). STORE_ECONFLICT when an id is
- * already taken. */
+/* Adds n rows (all or none): a new population file with the old rows and these.
+ * STORE_ECONFLICT when an id is already taken; STORE_EBUSY when a build is under
+ * way. For a few rows; a bulk load uses a build (below). */
 int store_citizen_insert_many(struct store *st, const struct store_citizen *rows, size_t n);
 
-/* Deletes every synthetic citizen (rows with synthetic = 0 stay); *deleted (may
- * be NULL) gets how many. */
-int store_citizen_delete_synthetic(struct store *st, int64_t *deleted);
+/* A new population file being built. It replaces the current one only when
+ * committed: a failed or interrupted build leaves the old population whole, and
+ * a running server reads the new one from its next lookup (this process) or
+ * within a second (another). */
+struct store_population_build;
+enum store_population_keep {
+	STORE_POP_KEEP_ALL,  /* start from every citizen of the current file */
+	STORE_POP_KEEP_REAL, /* only from those not marked synthetic */
+};
+/* STORE_EBUSY when another build, of any process, is under way. */
+int store_population_begin(struct store *st, enum store_population_keep keep,
+			   struct store_population_build **out);
+/* STORE_ECONFLICT when an id is already in the new file (the build stays usable
+ * only to be aborted). */
+int store_population_add(struct store_population_build *b, const struct store_citizen *rows, size_t n);
+/* Puts the new file in place, durably; *left_out (may be NULL) gets how many
+ * citizens of the old file KEEP_REAL left out. Ends b either way. */
+int store_population_commit(struct store_population_build *b, int64_t *left_out);
+/* Drops the new file; the old population stays. NULL is ignored. */
+void store_population_abort(struct store_population_build *b);
 
 /* Number of citizens. */
 int store_citizen_count(struct store *st, int64_t *out);

@@ -3,10 +3,11 @@
  *
  * The writer connection (st->db under st->mu) does every write, including the
  * audit projection's batch transaction with its fsync. The hot-path reads of a
- * request (session, user, second factor, agency, citizen) go to one of
- * STORE_READERS read-only connections instead: in WAL mode they read the last
- * committed state without waiting for the writer, and each has its own prepared
- * statements and page cache. A thread keeps the slot it was first given.
+ * request (session, user, second factor, agency) go to one of STORE_READERS
+ * read-only connections instead: in WAL mode they read the last committed state
+ * without waiting for the writer, and each has its own prepared statements and
+ * page cache. A thread keeps the slot it was first given. The slot also holds
+ * the thread's connection to the population file (store_population.c).
  *
  * accounts_gen lets callers cache what the account tables say (the session cache
  * in src/auth/session_cache.c): the update hook marks a change to users, sessions,
@@ -74,6 +75,7 @@ void store_read_close(struct store *st)
 		struct store_reader *r = &st->readers[i];
 		for (int k = 0; k < SC_COUNT; k++)
 			sqlite3_finalize(r->cached[k]);
+		store_population_reader_close(r);
 		if (r->db)
 			sqlite3_close_v2(r->db);
 		pthread_mutex_destroy(&r->mu);
@@ -105,12 +107,18 @@ static void reader_open(struct store *st, struct store_reader *r)
 	r->db = NULL;
 }
 
-void store_read_begin(struct store *st, struct store_rd *rd)
+struct store_reader *store_reader_lock(struct store *st)
 {
 	if (thread_slot < 0)
 		thread_slot = (int)(atomic_fetch_add(&next_slot, 1) % STORE_READERS);
 	struct store_reader *r = &st->readers[thread_slot];
 	pthread_mutex_lock(&r->mu);
+	return r;
+}
+
+void store_read_begin(struct store *st, struct store_rd *rd)
+{
+	struct store_reader *r = store_reader_lock(st);
 	if (!r->tried)
 		reader_open(st, r);
 	if (r->db) {

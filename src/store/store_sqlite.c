@@ -24,6 +24,7 @@ const char *store_strerror(int err)
 	case STORE_ECONFLICT: return "conflict";
 	case STORE_ENOTFOUND: return "not found";
 	case STORE_EINVAL: return "invalid argument";
+	case STORE_EBUSY: return "busy";
 	}
 	return "unknown store error";
 }
@@ -142,7 +143,7 @@ int store_open(const char *path, enum store_open_mode mode, struct store **out, 
 		snprintf(why, why_size, "out of memory");
 		return STORE_EIO;
 	}
-	if (strlen(path) >= sizeof st->path) {
+	if (strlen(path) >= sizeof st->path || store_population_path(path, st->pop_path, sizeof st->pop_path)) {
 		snprintf(why, why_size, "database path too long: %s", path);
 		free(st);
 		return STORE_EINVAL;
@@ -177,7 +178,9 @@ int store_open(const char *path, enum store_open_mode mode, struct store **out, 
 		rc = STORE_EIO;
 		goto out;
 	}
-	rc = store_migrate(st, why, why_size);
+	rc = store_population_upgrade(st, why, why_size);
+	if (rc == STORE_OK)
+		rc = store_migrate(st, why, why_size);
 out:
 	if (rc != STORE_OK) {
 		store_close(st);
