@@ -8,7 +8,9 @@ ceiling; afterwards the audit log is verified and its lookup records counted.
 Usage: bench/bench_lookup.py BINARY [SECONDS]
 Environment: BENCH_CONNECTIONS (64), BENCH_THREADS (2), BENCH_POPULATION (100000),
 BENCH_IDS (1000), BENCH_KEEP=1 keeps the temporary directory, BENCH_NGINX=0 skips
-nginx (for comparing two canhgac builds; no ratio is printed then).
+nginx (for comparing two canhgac builds; no ratio is printed then),
+BENCH_SET="server.threads=1 log.level=info" sets configuration keys on top of the
+benchmark's own (for comparing settings).
 Needs wrk and nginx on PATH (bench/bench_lookup.sh installs them).
 Prints wrk's own output, then a Markdown table for docs/BENCHMARKS.md."""
 
@@ -109,6 +111,12 @@ def run_canhgac(tmp):
                                 ("log", "level", "warn"),
                                 # wrk's connections and the setup all come from loopback
                                 ("server", "max_connections_per_ip", "1000")):
+        harness.set_config(conf, section, key, value)
+    for item in os.environ.get("BENCH_SET", "").split():
+        name, _, value = item.partition("=")
+        section, _, key = name.partition(".")
+        if not (section and key and value):
+            fail("BENCH_SET: '%s' is not section.key=value" % item)
         harness.set_config(conf, section, key, value)
     t0 = time.monotonic()
     print("generating %d synthetic citizens ..." % POPULATION, flush=True)

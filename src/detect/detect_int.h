@@ -122,6 +122,9 @@ const struct detect_event *detect_entry_at(const struct detect_entry *e, int i);
 /* How many distinct values the events of e newer than now - window hold
  * (accounts tried from one address, citizens under one dossier code). */
 int detect_entry_distinct(const struct detect_entry *e, int64_t now, int window);
+/* How many of the n citizen ids (as 12-digit numbers) have another id near them:
+ * the same first 6 digits, the last 6 from 1 to dist apart. Sorts ids. */
+int detect_count_near(uint64_t *ids, int n, int dist);
 uint64_t detect_hash(const char *s);
 
 /* The count threshold in force: divided by holiday_factor on holidays, at least 2. */

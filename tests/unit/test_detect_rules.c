@@ -7,12 +7,15 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "test_audit_util.h"
 
 #include "auth/auth.h"
 #include "detect/detect.h"
+#include "detect/detect_int.h"
 
 struct fx {
 	struct inst in;
@@ -120,6 +123,45 @@ static void test_enumeration(void **state)
 	assert_int_equal(alerts(f, "enumeration"), 0);
 	enum_ids(d, WORKDAY, "cb.two", 5);
 	assert_int_equal(alerts(f, "enumeration"), 1);
+}
+
+/* The sorted count agrees with the definition, every pair compared, on random
+ * windows that mix near, equal, far and other-prefix ids. */
+static int near_pairwise(const uint64_t *v, int n, int dist)
+{
+	int count = 0;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			uint64_t x = v[i] % 1000000, y = v[j] % 1000000, diff = x > y ? x - y : y - x;
+			if (v[i] / 1000000 == v[j] / 1000000 && diff >= 1 && diff <= (uint64_t)dist) {
+				count++;
+				break;
+			}
+		}
+	return count;
+}
+
+static void test_count_near_matches_pairwise(void **state)
+{
+	(void)state;
+	uint64_t seed = 12345;
+	int nonzero = 0;
+	for (int round = 0; round < 20000; round++) {
+		uint64_t v[DETECT_RING] = {0}, copy[DETECT_RING];
+		int n = (int)(round % (DETECT_RING + 1));
+		int dist = 1 + round % 4;
+		for (int i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			uint64_t r = seed >> 33;
+			/* two prefixes; serials around a prefix boundary and in a small range */
+			v[i] = (75190 + r % 2) * 1000000ull + (r >> 8) % 12 + ((r >> 4) % 3 == 0 ? 999990 : 0);
+		}
+		memcpy(copy, v, (size_t)n * sizeof v[0]);
+		int want = near_pairwise(v, n, dist);
+		nonzero += want > 0;
+		assert_int_equal(detect_count_near(copy, n, dist), want);
+	}
+	assert_true(nonzero > 10000); /* the cases were not all trivial */
 }
 
 static void test_brute_force(void **state)
@@ -276,6 +318,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_enumeration, setup, teardown),
+		cmocka_unit_test(test_count_near_matches_pairwise),
 		cmocka_unit_test_setup_teardown(test_brute_force, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spray_blocks_ip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dossier_reuse, setup, teardown),
