@@ -242,6 +242,8 @@ struct audit_deliver *audit_deliver_start(struct store *st, bool use_syslog, uin
 /* Queues a committed record, stealing the caller's reference; blocks while
  * AUDIT_DELIVER_MAX wait. */
 void audit_deliver_push(struct audit_deliver *d, json_t *record);
+/* The same for n records in seq order, under one lock (a committed batch). */
+void audit_deliver_push_many(struct audit_deliver *d, json_t **records, size_t n);
 int audit_deliver_subscribe(struct audit_deliver *d, audit_listener fn, void *arg);
 /* Delivers what is queued, stops the thread, frees d. */
 void audit_deliver_stop(struct audit_deliver *d);

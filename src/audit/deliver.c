@@ -196,15 +196,23 @@ struct audit_deliver *audit_deliver_start(struct store *st, bool use_syslog, uin
 	return d;
 }
 
+void audit_deliver_push_many(struct audit_deliver *d, json_t **records, size_t n)
+{
+	size_t i = 0;
+	pthread_mutex_lock(&d->mu);
+	while (i < n) {
+		while (d->count == AUDIT_DELIVER_MAX)
+			pthread_cond_wait(&d->space, &d->mu);
+		while (i < n && d->count < AUDIT_DELIVER_MAX)
+			d->ring[(d->head + d->count++) % AUDIT_DELIVER_MAX] = records[i++];
+		pthread_cond_signal(&d->more);
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
 void audit_deliver_push(struct audit_deliver *d, json_t *record)
 {
-	pthread_mutex_lock(&d->mu);
-	while (d->count == AUDIT_DELIVER_MAX)
-		pthread_cond_wait(&d->space, &d->mu);
-	d->ring[(d->head + d->count) % AUDIT_DELIVER_MAX] = record;
-	d->count++;
-	pthread_cond_signal(&d->more);
-	pthread_mutex_unlock(&d->mu);
+	audit_deliver_push_many(d, &record, 1);
 }
 
 int audit_deliver_subscribe(struct audit_deliver *d, audit_listener fn, void *arg)

@@ -385,8 +385,7 @@ void *audit_writer_main(void *arg)
 			pthread_cond_signal(&r->cv);
 		}
 		pthread_mutex_unlock(&a->mu);
-		for (size_t i = 0; i < k; i++)
-			audit_deliver_push(a->deliver, recs[i]);
+		audit_deliver_push_many(a->deliver, recs, k);
 		pthread_mutex_lock(&a->mu);
 	}
 	pthread_mutex_unlock(&a->mu);

@@ -56,7 +56,7 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-static int64_t days_from_civil(int y, int m, int d)
+int64_t clock_days_from_civil(int y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = floor_div(y, 400);
@@ -145,7 +145,7 @@ int clock_parse_local_date(const char *s, int64_t *day)
 	int y, m, d;
 	if (!s || strlen(s) != 10 || parse_date(s, &y, &m, &d))
 		return -1;
-	*day = days_from_civil(y, m, d);
+	*day = clock_days_from_civil(y, m, d);
 	return 0;
 }
 
@@ -177,6 +177,6 @@ int clock_parse_rfc3339(const char *s, int64_t *out)
 	} else {
 		return -1;
 	}
-	*out = days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + ss - offset;
+	*out = clock_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + ss - offset;
 	return 0;
 }

@@ -41,6 +41,9 @@ int clock_format_rfc3339(int64_t unix_seconds, char *out, size_t size);
 /* Writes the local date "YYYY-MM-DD". Returns 0 or -1 if `size` < 11. */
 int clock_format_local_date(int64_t unix_seconds, char *out, size_t size);
 
+/* The local day number of the calendar date y-m-d (m 1..12, d 1..31, valid). */
+int64_t clock_days_from_civil(int y, int m, int d);
+
 /* Parses "YYYY-MM-DD" as a local date; returns 0 and its local day number, or -1. */
 int clock_parse_local_date(const char *s, int64_t *day);
 

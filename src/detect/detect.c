@@ -77,12 +77,19 @@ static void table_purge(struct detect_table *t, int64_t now)
 	t->used = used;
 }
 
+void detect_key_copy(char k[DETECT_KEY_MAX], const char *key)
+{
+	size_t n = strnlen(key, DETECT_KEY_MAX - 1);
+	memcpy(k, key, n);
+	k[n] = '\0';
+}
+
 struct detect_entry *detect_table_get(struct detect_table *t, const char *key, int64_t now)
 {
 	if (!t->e || !key || !key[0])
 		return NULL;
 	char k[DETECT_KEY_MAX];
-	snprintf(k, sizeof k, "%s", key);
+	detect_key_copy(k, key);
 	struct detect_entry *e = probe(t->e, 2 * t->keys_max, k);
 	if (e->key[0])
 		return e;

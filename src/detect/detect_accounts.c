@@ -9,7 +9,6 @@
  * sign-in, creation and password times; afterwards the committed lookups roll
  * it forward in memory, so no query runs on the audit delivery thread.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +62,7 @@ struct detect_account *detect_account_get(struct detect_accounts *a, const char 
 	if (!a->e || !key || !key[0])
 		return NULL;
 	char k[DETECT_KEY_MAX];
-	snprintf(k, sizeof k, "%s", key);
+	detect_key_copy(k, key);
 	struct detect_account *e = probe(a->e, a->cap, k);
 	if (e->key[0])
 		return e;

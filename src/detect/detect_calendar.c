@@ -10,7 +10,6 @@
  * Vietnam, a day before China's). Beyond 2035, and for compensatory days off,
  * operators list dates in [workhours] holidays.
  */
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -30,15 +29,6 @@ static const struct lunar_year lunar_table[] = {
 	{2032, 2, 11, 4, 19}, {2033, 1, 31, 4, 9},  {2034, 2, 19, 4, 28}, {2035, 2, 8, 4, 17},
 };
 
-static int64_t local_day_of(int y, int m, int d)
-{
-	char s[16];
-	int64_t day = -1;
-	snprintf(s, sizeof s, "%04d-%02d-%02d", y, m, d);
-	clock_parse_local_date(s, &day);
-	return day;
-}
-
 static int match_date(const char *item, void *arg)
 {
 	int64_t day;
@@ -56,10 +46,10 @@ bool detect_is_holiday(const struct config *cfg, int64_t t)
 		const struct lunar_year *l = &lunar_table[i];
 		if (l->year != y && l->year != y + 1)
 			continue;
-		int64_t tet = local_day_of(l->year, l->tet_month, l->tet_day);
+		int64_t tet = clock_days_from_civil(l->year, l->tet_month, l->tet_day);
 		if (day >= tet - 1 && day <= tet + 3)
 			return true;
-		if (l->year == y && day == local_day_of(y, l->gio_month, l->gio_day))
+		if (l->year == y && day == clock_days_from_civil(y, l->gio_month, l->gio_day))
 			return true;
 	}
 	return cfg && cfg->workhours.holidays[0] && config_list_each(cfg->workhours.holidays, match_date, &day) == 1;

@@ -121,6 +121,9 @@ void detect_entry_push(struct detect_entry *e, int64_t t, uint64_t v);
 const struct detect_event *detect_entry_at(const struct detect_entry *e, int i);
 /* How many distinct values the events of e newer than now - window hold
  * (accounts tried from one address, citizens under one dossier code). */
+/* key cut to DETECT_KEY_MAX - 1 bytes into k, as the tables store it (a plain
+ * copy: this runs several times for every audit record). */
+void detect_key_copy(char k[DETECT_KEY_MAX], const char *key);
 int detect_entry_distinct(const struct detect_entry *e, int64_t now, int window);
 /* How many of the n citizen ids (as 12-digit numbers) have another id near them:
  * the same first 6 digits, the last 6 from 1 to dist apart. Sorts ids. */

@@ -9,7 +9,6 @@
  * counts towards enumeration when another id in the window is near it; the rule
  * fires when enumeration_count ids in enumeration_window_seconds count.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
@@ -40,12 +39,6 @@ static bool near(uint64_t a, uint64_t b, int dist)
 	return diff >= 1 && diff <= (uint64_t)dist;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* Sorted, the only candidates for a value's near neighbour are the nearest
  * different values on each side: a same-prefix value further away is further
  * apart, and a value of another prefix sorts beyond every one of this prefix.
@@ -53,7 +46,13 @@ static int cmp_u64(const void *a, const void *b)
  * ran once per lookup, 32 x 32 times). */
 int detect_count_near(uint64_t *ids, int n, int dist)
 {
-	qsort(ids, (size_t)n, sizeof *ids, cmp_u64);
+	for (int i = 1; i < n; i++) { /* insertion sort: n <= DETECT_RING */
+		uint64_t v = ids[i];
+		int j = i;
+		for (; j > 0 && ids[j - 1] > v; j--)
+			ids[j] = ids[j - 1];
+		ids[j] = v;
+	}
 	int count = 0;
 	for (int s = 0, e; s < n; s = e) {
 		for (e = s + 1; e < n && ids[e] == ids[s]; e++)

@@ -39,6 +39,11 @@
  * its client has likely given up, and its work would only delay the live ones. */
 #define POOL_MAX_WAIT_MS 5000
 #define IO_POOL_THREADS 32
+/* libmicrohttpd's memory per connection (its default): headers and the read and
+ * write buffers, not the body, which on_request copies out as it arrives. The
+ * library clears it between the requests of a keep-alive connection, so twice
+ * this was a 64 KiB memset per request. */
+#define CONN_MEMORY (32 * 1024)
 #define IO_POOL_QUEUE 1024
 
 struct http_server {
@@ -553,7 +558,7 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->server.max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->server.max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->server.connection_timeout_seconds,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_END);

@@ -173,7 +173,11 @@ int store_open(const char *path, enum store_open_mode mode, struct store **out, 
 	}
 	if (src != SQLITE_OK || exec_pragma(st->db, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
 	    exec_pragma(st->db, "PRAGMA foreign_keys=ON") != SQLITE_OK ||
-	    exec_pragma(st->db, "PRAGMA synchronous=FULL") != SQLITE_OK) {
+	    exec_pragma(st->db, "PRAGMA synchronous=FULL") != SQLITE_OK ||
+	    /* A projection transaction (up to 4,096 lookups, each a row and four
+	     * index entries) dirties more pages than SQLite's 2 MiB default holds,
+	     * and spilling them mid-transaction wrote them to the WAL twice. */
+	    exec_pragma(st->db, "PRAGMA cache_size = -32768") != SQLITE_OK) {
 		snprintf(why, why_size, "cannot set up %s: %s", path, sqlite3_errmsg(st->db));
 		rc = STORE_EIO;
 		goto out;
