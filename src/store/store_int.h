@@ -46,7 +46,6 @@ struct store_reader {
 	sqlite3 *pop;
 	sqlite3_stmt *pop_get;
 	uint64_t pop_dev, pop_ino, pop_gen;
-	int64_t pop_checked_ms;
 };
 
 struct store {
@@ -55,9 +54,13 @@ struct store {
 	sqlite3_stmt *cached[SC_COUNT];
 	char path[4096];
 	char pop_path[4096];     /* the population file beside it (store_population.c) */
-	/* Bumped when this process replaced the population file, so its readers
-	 * reopen at once rather than at their next periodic check. */
+	/* Bumped when the population file was replaced (by this process at once, by
+	 * another when the periodic check sees a new inode), so that every reader
+	 * slot reopens it at its next read. */
 	_Atomic uint64_t pop_gen;
+	_Atomic int64_t pop_checked_ms;  /* the last periodic check (monotonic) */
+	pthread_mutex_t pop_check_mu;    /* one thread checks; the others go on */
+	uint64_t pop_seen_dev, pop_seen_ino; /* under pop_check_mu: what it saw */
 	struct store_reader readers[STORE_READERS];
 	/* Bumped after every committed change to users, sessions, agencies or
 	 * user_totp (update hook marks, WAL hook bumps after the commit), so caches of

@@ -8,9 +8,11 @@
  * and keeps it, so a read costs no lock calls and no check that the file
  * changed) with the file memory-mapped (so a read costs no pread). A writer
  * that ignored the rule and wrote in place would find the file locked (busy)
- * rather than change it under a reader. The slot notices a replaced file by
- * its inode: at once when this process replaced it (pop_gen), otherwise within
- * POP_RECHECK_MS.
+ * rather than change it under a reader. A replaced file is noticed at once
+ * when this process replaced it, otherwise by one check of the path's inode
+ * every POP_RECHECK_MS, or when a slot opening for the first time finds a new
+ * one; either way pop_gen moves every slot to it at its next read, so they do
+ * not answer from two populations for long.
  *
  * Were the citizens in the main file, every commit of the audit projections
  * would empty the readers' page caches (WAL mode) and each lookup would go back
@@ -82,17 +84,40 @@ static int pop_open(const char *path, bool for_serving, sqlite3 **out)
 	return STORE_OK;
 }
 
+/* At most once per POP_RECHECK_MS, by one thread: a new inode at the path means
+ * another process replaced the file, and pop_gen tells every slot. */
+static void pop_check_replaced(struct store *st)
+{
+	int64_t now = mono_ms();
+	if (now - atomic_load(&st->pop_checked_ms) < POP_RECHECK_MS || pthread_mutex_trylock(&st->pop_check_mu) != 0)
+		return;
+	if (now - atomic_load(&st->pop_checked_ms) >= POP_RECHECK_MS) {
+		struct stat sb;
+		uint64_t dev = 0, ino = 0;
+		if (stat(st->pop_path, &sb) == 0) {
+			dev = (uint64_t)sb.st_dev;
+			ino = (uint64_t)sb.st_ino;
+		}
+		if (dev != st->pop_seen_dev || ino != st->pop_seen_ino) {
+			st->pop_seen_dev = dev;
+			st->pop_seen_ino = ino;
+			atomic_fetch_add(&st->pop_gen, 1);
+		}
+		atomic_store(&st->pop_checked_ms, now);
+	}
+	pthread_mutex_unlock(&st->pop_check_mu);
+}
+
 /* Makes r->pop the current population file, reopening it when it was replaced. */
 static int pop_refresh(struct store *st, struct store_reader *r)
 {
+	pop_check_replaced(st);
 	uint64_t gen = atomic_load(&st->pop_gen);
-	int64_t now = mono_ms();
-	if (r->pop && r->pop_gen == gen && now - r->pop_checked_ms < POP_RECHECK_MS)
+	if (r->pop && r->pop_gen == gen)
 		return STORE_OK;
 	struct stat sb;
 	bool exists = stat(st->pop_path, &sb) == 0;
 	r->pop_gen = gen;
-	r->pop_checked_ms = now;
 	if (r->pop && exists && (uint64_t)sb.st_dev == r->pop_dev && (uint64_t)sb.st_ino == r->pop_ino)
 		return STORE_OK;
 	if (r->pop)
@@ -103,10 +128,18 @@ static int pop_refresh(struct store *st, struct store_reader *r)
 	int rc = pop_open(st->pop_path, true, &r->pop);
 	if (rc)
 		return rc;
-	/* The inode seen before the open: were the file replaced in between, the next
-	 * check sees a different one and opens again. */
+	/* The inode seen before the open: were the file replaced in between, the
+	 * next periodic check sees a different one and every slot opens again. */
 	r->pop_dev = (uint64_t)sb.st_dev;
 	r->pop_ino = (uint64_t)sb.st_ino;
+	/* The first slot to open a new file moves the others to it too. */
+	pthread_mutex_lock(&st->pop_check_mu);
+	if (r->pop_dev != st->pop_seen_dev || r->pop_ino != st->pop_seen_ino) {
+		st->pop_seen_dev = r->pop_dev;
+		st->pop_seen_ino = r->pop_ino;
+		r->pop_gen = atomic_fetch_add(&st->pop_gen, 1) + 1;
+	}
+	pthread_mutex_unlock(&st->pop_check_mu);
 	return STORE_OK;
 }
 

@@ -149,6 +149,7 @@ int store_open(const char *path, enum store_open_mode mode, struct store **out, 
 		return STORE_EINVAL;
 	}
 	pthread_mutex_init(&st->mu, NULL);
+	pthread_mutex_init(&st->pop_check_mu, NULL);
 	store_read_init(st);
 	snprintf(st->path, sizeof st->path, "%s", path);
 	int src = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
@@ -204,6 +205,7 @@ void store_close(struct store *st)
 	if (st->db)
 		sqlite3_close_v2(st->db);
 	pthread_mutex_destroy(&st->mu);
+	pthread_mutex_destroy(&st->pop_check_mu);
 	free(st);
 }
 
