@@ -16,6 +16,7 @@
 
 #include "audit/audit.h"
 #include "audit/sign.h"
+#include "core/clock.h"
 #include "core/datadir.h"
 
 #define AUDIT_HASH_BYTES 32
@@ -222,8 +223,6 @@ struct audit {
 	struct audit_buf out;              /* the lines of the batch being written */
 	struct audit_deliver *deliver;
 };
-
-int64_t audit_mono_ms(void);
 
 /* Loads the chain's state from the newest segment (recovering its tail) and opens
  * it for append. 0, or an enum audit_err with why. */

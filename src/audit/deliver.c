@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "audit/audit_int.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/store.h"
 
@@ -100,7 +101,7 @@ static bool gather_due(const struct audit_deliver *d)
 {
 	const struct gather *g = &d->gather;
 	return g->n && (d->stopping || d->sync_seq > d->projected_seq || g->n == PROJECT_GATHER_MAX ||
-			audit_mono_ms() - g->first_ms >= PROJECT_DELAY_MS);
+			clock_mono_ms() - g->first_ms >= PROJECT_DELAY_MS);
 }
 
 /* With d->mu held: waits for records, a flush that is due, or a stop. */
@@ -147,7 +148,7 @@ static void *deliver_main(void *arg)
 		if (use_syslog)
 			audit_forward_records(batch, n);
 		if (n && !g->n)
-			g->first_ms = audit_mono_ms();
+			g->first_ms = clock_mono_ms();
 		memcpy(g->recs + g->n, batch, n * sizeof batch[0]);
 		g->n += n;
 		pthread_mutex_lock(&d->mu);
@@ -248,7 +249,7 @@ void audit_deliver_stop(struct audit_deliver *d)
 
 int audit_deliver_sync(struct audit_deliver *d, uint64_t seq, int timeout_ms)
 {
-	int64_t deadline = audit_mono_ms() + timeout_ms;
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 	struct timespec ts = {.tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000};
 	int rc = 0;
 	pthread_mutex_lock(&d->mu);

@@ -27,13 +27,6 @@
 #include "core/log.h"
 #include "core/metrics.h"
 
-int64_t audit_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Writes a->out to the segment and makes it durable; errno is kept on failure. */
 static int write_durable(struct audit *a, const char **what)
 {
@@ -61,7 +54,7 @@ static void mark_broken(struct audit *a, const char *what, int err)
 {
 	bool was = atomic_exchange(&a->available, false);
 	a->broken = true;
-	a->next_retry_ms = audit_mono_ms() + a->retry_ms;
+	a->next_retry_ms = clock_mono_ms() + a->retry_ms;
 	if (was)
 		log_error("audit",
 			  "cannot %s the audit log %s: %s. Citizen lookups are refused (503 "
@@ -180,7 +173,7 @@ static int writer_recover(struct audit *a)
 {
 	struct audit_tail t;
 	char why[512];
-	a->next_retry_ms = audit_mono_ms() + a->retry_ms;
+	a->next_retry_ms = clock_mono_ms() + a->retry_ms;
 	if (a->fd >= 0) {
 		close(a->fd);
 		a->fd = -1;
@@ -264,7 +257,7 @@ static void commit_batch(struct audit *a, struct audit_req **reqs, size_t n)
 			cp = seq;
 		}
 	}
-	int64_t mono = audit_mono_ms();
+	int64_t mono = clock_mono_ms();
 	int64_t since = a->unsigned_since_ms ? a->unsigned_since_ms : mono;
 	if (cp < seq && mono - since >= a->checkpoint_ms) {
 		if (add_checkpoint(a, seq, hash, &cp_line, &cp_len) != 0)
@@ -298,7 +291,7 @@ out:
 
 static void housekeeping(struct audit *a)
 {
-	int64_t mono = audit_mono_ms();
+	int64_t mono = clock_mono_ms();
 	if (a->broken) {
 		if (mono >= a->next_retry_ms)
 			writer_recover(a);

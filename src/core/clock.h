@@ -19,6 +19,10 @@ int64_t clock_now(void);
 /* Current UTC time in milliseconds (monotonic fakes follow the fake seconds). */
 int64_t clock_now_ms(void);
 
+/* Milliseconds of CLOCK_MONOTONIC: for timeouts and intervals, which a change of
+ * the wall clock must not stretch or cut (never faked). */
+int64_t clock_mono_ms(void);
+
 /* Sets a fake time for tests; 0 restores the real clock. Thread-safe. */
 void clock_set_fake(int64_t unix_seconds);
 

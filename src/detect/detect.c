@@ -161,13 +161,6 @@ bool detect_may_fire(struct detect *d, struct detect_entry *e, const struct dete
 	return true;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Queues h for the worker; takes h->detail. */
 static int enqueue_hit(struct detect *d, struct detect_hit *h)
 {
@@ -251,7 +244,7 @@ static void feed(struct detect *d, const json_t *record, int64_t seen_ms)
 
 void detect_listener(const json_t *record, void *arg)
 {
-	feed(arg, record, mono_ms());
+	feed(arg, record, clock_mono_ms());
 }
 
 struct rebuild_ctx {

@@ -22,13 +22,6 @@
 #include "incident/incident.h"
 #include "notify/notify.h"
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int match_item(const char *item, void *arg)
 {
 	return strcmp(item, (const char *)arg) == 0;
@@ -66,7 +59,7 @@ static void suspend(struct detect *d, struct detect_hit *h)
 	char reason[STORE_REASON_MAX];
 	snprintf(reason, sizeof reason, "detector: %s", h->rule);
 	int rc = auth_user_suspend(d->deps.auth, u.id, reason);
-	int64_t ms = h->seen_ms ? mono_ms() - h->seen_ms : 0;
+	int64_t ms = h->seen_ms ? clock_mono_ms() - h->seen_ms : 0;
 	if (rc && rc != AUTH_EAUDIT) {
 		log_error("detect", "cannot suspend %s after %s (error %d)", h->actor, h->rule, rc);
 		return;

@@ -243,18 +243,11 @@ bool weblog_follow_poll(struct weblog_follow *f, int64_t now, int64_t now_ms)
 	return more;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *follow_main(void *arg)
 {
 	struct weblog_follow *f = arg;
 	for (;;) {
-		bool more = weblog_follow_poll(f, clock_now(), mono_ms());
+		bool more = weblog_follow_poll(f, clock_now(), clock_mono_ms());
 		if (weblog_tail_wait(f->tail, f->stop[0], more ? 0 : WEBLOG_FOLLOW_BACKSTOP_MS))
 			break;
 	}

@@ -228,7 +228,7 @@ static void stale_unwatch(struct fim_watch *w)
 
 static void pending_add(struct fim_watch *w, int root, const char *path, bool quick)
 {
-	int64_t now = watch_mono_ms();
+	int64_t now = clock_mono_ms();
 	for (size_t i = 0; i < w->npend; i++) {
 		struct watch_pending *p = &w->pend[i];
 		if (strcmp(p->path, path))
@@ -280,7 +280,7 @@ static void watch_note(const char *path, int err, const char *why, void *arg)
 
 static void check_due(struct fim_watch *w)
 {
-	int64_t now = watch_mono_ms();
+	int64_t now = clock_mono_ms();
 	struct watch_pass pass = {.source = "inotify"};
 	size_t keep = 0, checked = 0;
 	char why[512];
@@ -318,7 +318,7 @@ static void check_due(struct fim_watch *w)
 static void rescan(struct fim_watch *w, const char *why_text)
 {
 	char why[512];
-	int64_t t0 = watch_mono_ms();
+	int64_t t0 = clock_mono_ms();
 	struct watch_pass pass = {.source = "rescan"};
 	if (w->ifd >= 0) {
 		w->gen++;
@@ -345,7 +345,7 @@ static void rescan(struct fim_watch *w, const char *why_text)
 		fim_findings_free(&found);
 	}
 	watch_report_end(w, &pass);
-	w->last_rescan_ms = watch_mono_ms();
+	w->last_rescan_ms = clock_mono_ms();
 	w->next_rescan_ms = w->last_rescan_ms + (int64_t)w->deps.cfg->fim.rescan_seconds * 1000;
 	pthread_mutex_lock(&w->mu);
 	w->stats.rescans++;
@@ -495,7 +495,7 @@ static void *watch_main(void *arg)
 	w->stats.ready = 1;
 	pthread_mutex_unlock(&w->mu);
 	while (!stopping(w)) {
-		int64_t now = watch_mono_ms(), next = w->next_rescan_ms;
+		int64_t now = clock_mono_ms(), next = w->next_rescan_ms;
 		if (w->need_rescan) {
 			int64_t at = w->last_rescan_ms + RESCAN_GAP_MS;
 			next = at < next ? at : next;
@@ -512,7 +512,7 @@ static void *watch_main(void *arg)
 			read_events(w);
 		if (stopping(w))
 			break;
-		now = watch_mono_ms();
+		now = clock_mono_ms();
 		if ((w->need_rescan && now >= w->last_rescan_ms + RESCAN_GAP_MS) || now >= w->next_rescan_ms)
 			rescan(w, w->need_rescan ? "overflow" : "period");
 		else if (w->npend)

@@ -69,7 +69,6 @@ void watch_report(struct fim_watch *w, struct watch_pass *p, const struct fim_fi
 /* Ends a pass: one summary alert for the low-severity findings over the cap. */
 void watch_report_end(struct fim_watch *w, struct watch_pass *p);
 
-int64_t watch_mono_ms(void);
 int64_t watch_real_ms(void);
 
 #endif

@@ -32,13 +32,6 @@
 
 #define DETAIL_PATH_MAX 700 /* the alert's detail is at most STORE_DETAIL_MAX (2 KiB) */
 
-int64_t watch_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t watch_real_ms(void)
 {
 	struct timespec ts;

@@ -22,8 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/store_int.h"
 #include "store/store_population_cols.h"
@@ -32,7 +32,6 @@
 /* The mapping; a larger file is read beyond it with pread. */
 #define POP_MMAP_BYTES "2147418112"
 
-
 int store_population_path(const char *db_path, char *out, size_t size)
 {
 	size_t n = strlen(db_path);
@@ -40,13 +39,6 @@ int store_population_path(const char *db_path, char *out, size_t size)
 		n -= 3;
 	int w = snprintf(out, size, "%.*s.population.db", (int)n, db_path);
 	return w < 0 || (size_t)w >= size ? -1 : 0;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void store_population_reader_close(struct store_reader *r)
@@ -59,7 +51,8 @@ void store_population_reader_close(struct store_reader *r)
 	r->pop_dev = r->pop_ino = 0;
 }
 
-/* Opens the population file read-only (NULL in *out when there is none yet). */
+/* Opens the population file read-only; STORE_ENOTFOUND when there is none yet.
+ * Serving connections keep their lock and map the file. */
 static int pop_open(const char *path, bool for_serving, sqlite3 **out)
 {
 	*out = NULL;
@@ -88,7 +81,7 @@ static int pop_open(const char *path, bool for_serving, sqlite3 **out)
  * another process replaced the file, and pop_gen tells every slot. */
 static void pop_check_replaced(struct store *st)
 {
-	int64_t now = mono_ms();
+	int64_t now = clock_mono_ms();
 	if (now - atomic_load(&st->pop_checked_ms) < POP_RECHECK_MS || pthread_mutex_trylock(&st->pop_check_mu) != 0)
 		return;
 	if (now - atomic_load(&st->pop_checked_ms) >= POP_RECHECK_MS) {

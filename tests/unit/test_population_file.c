@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "lookup/population_generate.h"
 #include "store/store.h"
@@ -98,6 +98,16 @@ static struct store_citizen citizen(const char *id)
 	return c;
 }
 
+/* Generates seed 7 and reads one of its citizens (its id into id), so that a
+ * reader slot has the file open. */
+static void open_with_one_read(struct fixture *f, char id[16])
+{
+	struct store_citizen got;
+	generate(f->a, 7);
+	assert_int_equal(store_citizen_sample(f->a, 1, first_id, id), STORE_OK);
+	assert_int_equal(store_citizen_get(f->a, id, &got), STORE_OK);
+}
+
 static void the_file_sits_beside_the_database(void **state)
 {
 	char out[64];
@@ -172,21 +182,12 @@ static void a_second_build_is_refused(void **state)
 	store_close(other);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void a_reader_sees_a_replaced_file(void **state)
 {
 	struct fixture *f = *state;
 	char id[16] = "";
 	struct store_citizen got;
-	generate(f->a, 7);
-	assert_int_equal(store_citizen_sample(f->a, 1, first_id, id), STORE_OK);
-	assert_int_equal(store_citizen_get(f->a, id, &got), STORE_OK);
+	open_with_one_read(f, id);
 
 	/* replaced by this process: the next read sees it */
 	struct store_citizen real = citizen("075190000044");
@@ -198,12 +199,12 @@ static void a_reader_sees_a_replaced_file(void **state)
 	 * seen within the recheck interval (1 s) */
 	struct store *other = open_store(f->db);
 	generate(other, 8);
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_mono_ms();
 	int rc;
-	while ((rc = store_citizen_get(f->a, id, &got)) == STORE_OK && mono_ms() - t0 < 5000)
+	while ((rc = store_citizen_get(f->a, id, &got)) == STORE_OK && clock_mono_ms() - t0 < 5000)
 		usleep(20 * 1000);
 	assert_int_equal(rc, STORE_ENOTFOUND); /* seed 8 drew other ids */
-	assert_true(mono_ms() - t0 < 3000);
+	assert_true(clock_mono_ms() - t0 < 3000);
 	/* the real citizen was kept by generate */
 	assert_int_equal(store_citizen_get(f->a, "075190000044", &got), STORE_OK);
 	store_close(other);
@@ -214,9 +215,7 @@ static void the_file_is_not_written_under_a_reader(void **state)
 	struct fixture *f = *state;
 	char id[16] = "";
 	struct store_citizen got;
-	generate(f->a, 7);
-	assert_int_equal(store_citizen_sample(f->a, 1, first_id, id), STORE_OK);
-	assert_int_equal(store_citizen_get(f->a, id, &got), STORE_OK);
+	open_with_one_read(f, id);
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(f->pop, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 100);
