@@ -2,8 +2,9 @@
  * Fail closed on writes: with the audit writer's fault seam making every write
  * fail, the state-changing Watch and staff calls (POST/DELETE /blocks, POST
  * /alerts/{id}/ack, PATCH /incidents/{id}, POST /staff-changes) answer 503
- * audit_unavailable and change nothing, and a sign-in with the right password
- * gets no session; once the disk is back they work. Runs
+ * audit_unavailable and change nothing, a sign-in with the right password
+ * gets no session, and a citizen lookup is answered 503 audit_unavailable with
+ * no citizen data; once the disk is back they work. Runs
  * the real HTTP server in-process (so the seam reaches it) and talks to it with
  * libcurl as a signed-in admin.
  */
@@ -24,6 +25,9 @@
 #include "http/guard.h"
 #include "http/http.h"
 #include "incident/incident.h"
+#include "lookup/lookup.h"
+#include "lookup/population_generate.h"
+#include "lookup/procedures.h"
 #include "store/store_int.h"
 
 struct fx {
@@ -32,8 +36,11 @@ struct fx {
 	struct auth_service svc;
 	struct detect *d;
 	struct app app;
+	struct lookup_service lookup;
 	struct http_server *srv;
 	char cookie[256], csrf[160];
+	char officer_cookie[256], officer_csrf[160]; /* cb.a, password changed */
+	char citizen[16];
 	int64_t alert_id, incident_id;
 };
 
@@ -44,6 +51,12 @@ static ssize_t write_eio(int fd, const void *buf, size_t n)
 	(void)n;
 	errno = EIO;
 	return -1;
+}
+
+static int first_id(const char *id, void *arg)
+{
+	snprintf(arg, 16, "%s", id);
+	return 1;
 }
 
 static int setup(void **state)
@@ -80,8 +93,13 @@ static int setup(void **state)
 	f->alert_id = a.id;
 	f->incident_id = a.incident_id;
 
+	assert_int_equal(population_generate(f->in.st, 50, 3, NULL, why, sizeof why), 0);
+	assert_int_equal(store_citizen_sample(f->in.st, 1, first_id, f->citizen), 0);
+	assert_int_equal(lookup_service_open(&f->lookup, &f->in.cfg, f->in.st, f->audit, why, sizeof why), 0);
+
 	f->app = (struct app){.cfg = &f->in.cfg, .store = f->in.st, .audit = f->audit, .auth = &f->svc,
-			      .detect = f->d, .data_dir = f->in.dir, .started_at = clock_now()};
+			      .detect = f->d, .lookup = &f->lookup, .data_dir = f->in.dir,
+			      .started_at = clock_now()};
 	assert_int_equal(http_server_start(&f->app, &f->in.cfg, "127.0.0.1:0", &f->srv, why, sizeof why), 0);
 	struct auth_signin_result r;
 	unsigned v = 0;
@@ -90,6 +108,11 @@ static int setup(void **state)
 	assert_int_equal(auth_signin(&f->svc, "qt.tinh", "Zx9!kPq4wLm7", "127.0.0.1", &r), 0);
 	snprintf(f->cookie, sizeof f->cookie, "%s=%s", SESSION_COOKIE, r.token);
 	snprintf(f->csrf, sizeof f->csrf, "X-CSRF-Token: %s", r.csrf);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", otp2, "127.0.0.1", &r), 0);
+	assert_int_equal(auth_password_change(&f->svc, &r.caller, otp2, "Yw8!mRt3qZp6", &v), 0);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", "Yw8!mRt3qZp6", "127.0.0.1", &r), 0);
+	snprintf(f->officer_cookie, sizeof f->officer_cookie, "%s=%s", SESSION_COOKIE, r.token);
+	snprintf(f->officer_csrf, sizeof f->officer_csrf, "X-CSRF-Token: %s", r.csrf);
 	*state = f;
 	return 0;
 }
@@ -99,6 +122,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	audit_io_reset();
 	http_server_stop(f->srv);
+	lookup_service_close(&f->lookup);
 	detect_stop(f->d);
 	auth_service_free(&f->svc);
 	audit_close(f->audit);
@@ -125,19 +149,21 @@ static size_t collect(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* Sends method path [json] as the admin; returns the status and the error code. */
-static long call(struct fx *f, const char *method, const char *path, const char *json, char *error, size_t esize)
+/* Sends method path [json] with the session of cookie and csrf; returns the
+ * status and the error code, and the answer when `answer` is not NULL. */
+static long call_as(struct fx *f, const char *cookie, const char *csrf, const char *method, const char *path,
+		    const char *json, char *error, size_t esize, struct body *answer)
 {
 	CURL *h = curl_easy_init();
 	assert_non_null(h);
 	char url[256];
 	snprintf(url, sizeof url, "%s%s", http_server_url(f->srv), path);
-	struct curl_slist *hd = curl_slist_append(NULL, f->csrf);
+	struct curl_slist *hd = curl_slist_append(NULL, csrf);
 	hd = curl_slist_append(hd, "Content-Type: application/json");
 	struct body b = {0};
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_COOKIE, f->cookie);
+	curl_easy_setopt(h, CURLOPT_COOKIE, cookie);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
 	if (json)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
@@ -153,7 +179,15 @@ static long call(struct fx *f, const char *method, const char *path, const char 
 	const char *code = json_string_value(json_object_get(j, "error"));
 	snprintf(error, esize, "%s", code ? code : "");
 	json_decref(j);
+	if (answer)
+		*answer = b;
 	return status;
+}
+
+/* call_as the admin. */
+static long call(struct fx *f, const char *method, const char *path, const char *json, char *error, size_t esize)
+{
+	return call_as(f, f->cookie, f->csrf, method, path, json, error, esize, NULL);
 }
 
 static int count_staff(const struct store_staff_change *c, void *arg)
@@ -255,11 +289,44 @@ static void test_writes_refused_without_audit(void **state)
 	assert_int_equal(count_sessions(f), sessions + 1);
 }
 
+/* The lookup's record cannot be written: 503, and nothing of the citizen leaves. */
+static void test_lookup_refused_without_audit(void **state)
+{
+	struct fx *f = *state;
+	char err[64], json[256];
+	struct body answer;
+	snprintf(json, sizeof json,
+		 "{\"citizen_id\": \"%s\", \"dossier_code\": \"H15.50.05.13-261008-0975\", "
+		 "\"procedure_code\": \"%s\"}",
+		 f->citizen, procedures_at(f->lookup.procedures, 0)->code);
+	audit_io.write = write_eio;
+	assert_int_equal(call_as(f, f->officer_cookie, f->officer_csrf, "POST", "/api/v1/lookups", json, err,
+				 sizeof err, &answer),
+			 503);
+	assert_string_equal(err, "audit_unavailable");
+	json_t *j = json_loads(answer.buf, 0, NULL);
+	assert_non_null(j);
+	assert_null(json_object_get(j, "citizen"));
+	assert_null(strstr(answer.buf, f->citizen)); /* not even the id asked for */
+	json_decref(j);
+
+	audit_io_reset();
+	for (int i = 0; i < 200 && !audit_is_available(f->audit); i++)
+		usleep(20000);
+	assert_int_equal(call_as(f, f->officer_cookie, f->officer_csrf, "POST", "/api/v1/lookups", json, err,
+				 sizeof err, &answer),
+			 200);
+	j = json_loads(answer.buf, 0, NULL);
+	assert_true(json_is_object(json_object_get(j, "citizen")));
+	json_decref(j);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_writes_refused_without_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_refused_without_audit, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
