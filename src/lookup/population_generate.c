@@ -349,8 +349,7 @@ int population_generate(struct store *st, int64_t count, uint64_t seed,
 	src = store_population_commit(g->build, &deleted);
 	g->build = NULL;
 	if (src) {
-		snprintf(why, why_size, "cannot put the new population file in place (see the log); the old "
-			 "population stays");
+		snprintf(why, why_size, "cannot put the new population file in place durably (see the log)");
 		goto out;
 	}
 	if (stats) {

@@ -61,7 +61,7 @@ struct store_population_build {
 
 static int build_fail(struct store_population_build *b, int rc, const char *what)
 {
-	log_error("store", "building the population file %s: %s: %s", b->tmp, what,
+	log_error("store", "building the population file %s: %s: %s", b->tmp[0] ? b->tmp : b->st->pop_path, what,
 		  b->db ? sqlite3_errmsg(b->db) : strerror(errno));
 	return rc;
 }
@@ -225,16 +225,21 @@ int store_population_commit(struct store_population_build *b, int64_t *left_out)
 	}
 	b->db = NULL;
 	int fd = open(b->tmp, O_RDONLY | O_CLOEXEC);
-	snprintf(dir, sizeof dir, "%s", st->pop_path);
-	if (fd < 0 || fsync(fd) != 0 || close(fd) != 0 || rename(b->tmp, st->pop_path) != 0 ||
-	    datadir_fsync(dirname(dir)) != 0) {
+	bool synced = fd >= 0 && fsync(fd) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		synced = false;
+	if (!synced || rename(b->tmp, st->pop_path) != 0) {
 		rc = build_fail(b, STORE_EIO, "sync and rename into place");
-		if (fd >= 0)
-			close(fd);
 		goto fail;
 	}
 	b->tmp[0] = '\0'; /* it is the population now */
 	atomic_fetch_add(&st->pop_gen, 1);
+	snprintf(dir, sizeof dir, "%s", st->pop_path);
+	if (datadir_fsync(dirname(dir)) != 0) {
+		/* in place, but a crash could still bring the old one back */
+		rc = build_fail(b, STORE_EIO, "sync the directory after the rename");
+		goto fail;
+	}
 	if (left_out)
 		*left_out = b->left_out;
 	store_population_abort(b);
