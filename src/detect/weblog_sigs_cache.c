@@ -7,6 +7,7 @@
  */
 #include "detect/weblog_sigs_cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -16,9 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CACHE_MAGIC "CGWSDB1\n"
+/* Entries kept after a put (the newest by last use); a set that changes keeps
+ * adding megabytes otherwise. A temporary file older than STALE_TMP_SECONDS is
+ * what a writer that died left. */
+#define CACHE_KEEP 4
+#define STALE_TMP_SECONDS 3600
 #define CACHE_FILE_MAX (64u << 20)
 #define PATH_MAX_CACHE 4096
 /* bump when the compile flags or the database layout of weblog_sigs.c change */
@@ -128,6 +135,7 @@ int weblog_sigs_cache_get(const unsigned char key[WEBLOG_SIGS_KEY_BYTES], hs_dat
 	if (nh && hs_deserialize_database(buf + 24 + nu, nh, hdr) != HS_SUCCESS)
 		goto out;
 	rc = 0;
+	futimens(fd, NULL); /* used now: pruning keeps the entries used last */
 out:
 	if (rc) {
 		hs_free_database(*uri);
@@ -152,6 +160,66 @@ static bool write_all(int fd, const void *p, size_t n)
 	return true;
 }
 
+/* Is name one of our entries ("weblog-sigs-<64 hex>.hsdb"), or a temporary file
+ * of one (that name, then ".<pid>.<hex>")? */
+static bool entry_name(const char *name, bool *tmp)
+{
+	const size_t prefix = sizeof "weblog-sigs-" - 1, hex = 2 * WEBLOG_SIGS_KEY_BYTES;
+	if (strncmp(name, "weblog-sigs-", prefix) != 0 || strlen(name) < prefix + hex + 5 ||
+	    strspn(name + prefix, "0123456789abcdef") != hex || strncmp(name + prefix + hex, ".hsdb", 5) != 0)
+		return false;
+	*tmp = name[prefix + hex + 5] != '\0';
+	return true;
+}
+
+struct aged {
+	char name[128];
+	int64_t mtime;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	int64_t x = ((const struct aged *)a)->mtime, y = ((const struct aged *)b)->mtime;
+	return (x < y) - (x > y);
+}
+
+/* After `kept` was written: removes all but the CACHE_KEEP entries used last (it
+ * among them) and the temporary files of writers that died. Only names of our
+ * own shape, in our own directory, are touched. */
+static void cache_prune(const char *kept)
+{
+	char dir[PATH_MAX_CACHE];
+	struct aged old[256]; /* more than this (only from before pruning): the next puts */
+	size_t n = 0;
+	const char *slash = strrchr(kept, '/');
+	if (!slash || (size_t)(slash - kept) >= sizeof dir)
+		return;
+	snprintf(dir, sizeof dir, "%.*s", (int)(slash - kept), kept);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	time_t now = time(NULL);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		bool tmp;
+		struct stat st;
+		if (!entry_name(e->d_name, &tmp) || strlen(e->d_name) >= sizeof old[0].name ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (tmp) {
+			if (now - st.st_mtime > STALE_TMP_SECONDS)
+				unlinkat(dirfd(d), e->d_name, 0);
+		} else if (strcmp(e->d_name, slash + 1) != 0 && n < sizeof old / sizeof old[0]) {
+			snprintf(old[n].name, sizeof old[n].name, "%s", e->d_name);
+			old[n++].mtime = (int64_t)st.st_mtime;
+		}
+	}
+	qsort(old, n, sizeof old[0], newest_first);
+	for (size_t i = CACHE_KEEP - 1; i < n; i++)
+		unlinkat(dirfd(d), old[i].name, 0);
+	closedir(d);
+}
+
 void weblog_sigs_cache_put(const unsigned char key[WEBLOG_SIGS_KEY_BYTES], const hs_database_t *uri,
 			   const hs_database_t *hdr)
 {
@@ -173,6 +241,8 @@ void weblog_sigs_cache_put(const unsigned char key[WEBLOG_SIGS_KEY_BYTES], const
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path))
 		unlink(tmp);
+	else
+		cache_prune(path);
 out:
 	free(su);
 	free(sh);

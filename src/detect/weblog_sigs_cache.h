@@ -6,6 +6,7 @@
  * version; the file lives in the user's own cache directory ($CANHGAC_CACHE_DIR,
  * else $XDG_CACHE_HOME/canhgac, else $HOME/.cache/canhgac), which must belong to
  * the user and not be writable by others; CANHGAC_CACHE_DIR=off disables it.
+ * Writing an entry prunes the directory to the CACHE_KEEP entries used last.
  * Every failure (no directory, a corrupt or foreign file) falls back to
  * compiling: the cache can only save time.
  */

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -181,9 +182,33 @@ class ScanTest(unittest.TestCase):
                 f.write(b"\xff" * 64)
             third = subprocess.run(cmd, capture_output=True, env=env, timeout=60)
             self.assertEqual(third.stdout, first.stdout)
+            # a new set is kept with the three entries used last; older ones, and
+            # the temporary file of a writer that died, are removed
+            os.unlink(path)
+            now = time.time()
+            fakes = []
+            for age_days in range(1, 7):
+                name = "weblog-sigs-%064x.hsdb" % age_days
+                with open(os.path.join(cache, name), "wb") as f:
+                    f.write(b"old")
+                os.utime(os.path.join(cache, name), (now - age_days * 86400, now - age_days * 86400))
+                fakes.append(name)
+            stale = files[0] + ".4242.deadbeef"
+            fresh = files[0] + ".4243.cafebabe"
+            for name, age in ((stale, 7200), (fresh, 0)):
+                with open(os.path.join(cache, name), "wb") as f:
+                    f.write(b"partial")
+                os.utime(os.path.join(cache, name), (now - age, now - age))
+            with open(os.path.join(cache, "notes.txt"), "w") as f:
+                f.write("not ours")
+            fourth = subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+            self.assertEqual(fourth.stdout, first.stdout)
+            self.assertEqual(sorted(os.listdir(cache)),
+                             sorted([files[0], fresh, "notes.txt"] + fakes[:3]))
             # a directory others may write into is not used
             os.chmod(cache, 0o777)
-            os.unlink(path)
+            for name in os.listdir(cache):
+                os.unlink(os.path.join(cache, name))
             subprocess.run(cmd, capture_output=True, env=env, timeout=60)
             self.assertEqual(os.listdir(cache), [])
 
