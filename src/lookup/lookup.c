@@ -17,7 +17,7 @@
 #include "core/log.h"
 #include "lookup/citizen_fields.h"
 #include "lookup/citizen_id.h"
-#include "lookup/dossier.h"
+#include "dossier/dossier_code.h"
 #include "lookup/population.h"
 #include "lookup/procedures.h"
 #include "store/store.h"

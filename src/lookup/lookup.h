@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lookup/dossier.h"
+#include "dossier/dossier_code.h"
 #include "quota/quota.h"
 
 struct config;
