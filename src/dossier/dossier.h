@@ -81,6 +81,80 @@ int dossier_from_json(const json_t *obj, const struct dossier_rules *rules, cons
 /* The dossier as the API shows it (a new object). */
 json_t *dossier_to_json(const dossier_t *d);
 
+/* ---- Import (CSV or JSON lines, all or nothing) ------------------------------- */
+
+/* Bounds of one import: a larger feed is split into several files. */
+#define DOSSIER_IMPORT_ROWS_MAX 50000
+#define DOSSIER_IMPORT_BYTES_MAX (32L * 1024 * 1024)
+#define DOSSIER_IMPORT_LINE_MAX 16384
+
+struct dossier_batch {
+	dossier_t *items;
+	size_t n, cap;
+};
+void dossier_batch_free(struct dossier_batch *b);
+
+/* Appends one parsed dossier; DOSSIER_EINVAL with a reason when the batch is full
+ * (max items) or the code is already in it. */
+int dossier_batch_add(struct dossier_batch *b, const dossier_t *d, size_t max, char *why, size_t why_size);
+
+/* Reads a whole file of at most DOSSIER_IMPORT_BYTES_MAX; *text is NUL-terminated
+ * and the caller's to free. 0 or DOSSIER_EINVAL with a sentence in why. */
+int dossier_import_read_file(const char *path, char **text, size_t *len, char *why, size_t why_size);
+
+/* Parses an import: JSON lines (one dossier object a line) when the first
+ * non-blank character is '{', else CSV with a header line naming the columns
+ * code, procedure_code, agency, status, received_at, closed_at, persons
+ * ("id:role;id:role") and optionally officers ("user;user"). Every row is checked
+ * with dossier_from_json; the first bad row stops the parse with its line number
+ * in why and *out empty. Blank lines and, in CSV, lines starting with '#' are
+ * skipped. */
+int dossier_import_parse(const char *text, size_t len, const struct dossier_rules *rules, const char *source,
+			 struct dossier_batch *out, char *why, size_t why_size);
+
+struct audit;
+
+struct dossier_import_result {
+	size_t rows, inserted, updated;
+	uint64_t audit_seq;
+	char digest[65];              /* BLAKE2b-256 of the imported text, hex */
+};
+
+/* Stores a parsed batch in one transaction, audited first: a `dossier_import`
+ * record (actor, source label, rows, digest) must be durable before anything is
+ * written; if the store then fails, a `dossier_import_failed` record follows and
+ * nothing is stored. `text` (may be NULL) is what the digest is taken of. */
+int dossier_import_apply(struct store *st, struct audit *audit, const struct dossier_batch *b, const char *text,
+			 size_t len, const char *actor, const char *ip, const char *label,
+			 struct dossier_import_result *res, char *why, size_t why_size);
+
+/* ---- Synthetic dossiers and the hand-over to a running server --------------- */
+
+/* Makes `count` open dossiers of `agency` over citizens of the embedded
+ * population (one to three persons each, at random), spread over the known
+ * procedures, received in the last 30 days, as JSON lines in *text (the caller
+ * frees it): what `dossier import` reads. For demos, tests and benchmarks. */
+int dossier_generate(struct store *st, const struct procedures *procs, const char *agency, size_t count,
+		     int64_t now, char **text, size_t *len, char *why, size_t why_size);
+
+/* The spool through which an operator's command hands an import to a running
+ * server (the only audit writer): DATA/spool/NAME.dossiers is picked up by the
+ * server, imported and audited, and its result written to DATA/spool/NAME.result
+ * (JSON: {ok, rows, inserted, updated, audit_seq, digest} or {ok: false, error}). */
+struct dossier_spool;
+struct audit;
+
+/* Hands `text` to the server of data_dir and waits up to wait_seconds for the
+ * result. 0 with *result (the caller's to json_decref), or -1 with why. */
+int dossier_spool_submit(const char *data_dir, const char *text, size_t len, const char *actor, const char *label,
+			 int wait_seconds, json_t **result, char *why, size_t why_size);
+
+/* The server side: a thread that imports what is spooled, with `rules` (copied;
+ * its pointers must outlive the spool) into st, audited in `audit`. */
+int dossier_spool_start(const char *data_dir, const struct dossier_rules *rules, struct store *st,
+			struct audit *audit, struct dossier_spool **out, char *why, size_t why_size);
+void dossier_spool_stop(struct dossier_spool *sp);
+
 /* ---- Backends --------------------------------------------------------------- */
 
 struct dossier_backend;

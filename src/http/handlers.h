@@ -56,6 +56,11 @@ void h_agencies_review(struct http_req *req, struct http_resp *resp);
 void h_audit_verify(struct http_req *req, struct http_resp *resp);
 void h_audit_search(struct http_req *req, struct http_resp *resp);
 
+/* h_dossiers.c */
+void h_dossiers_create(struct http_req *req, struct http_resp *resp);
+void h_dossiers_list(struct http_req *req, struct http_resp *resp);
+void h_dossiers_get(struct http_req *req, struct http_resp *resp);
+
 /* h_lookups.c */
 bool h_lookups_runs_inline(const struct app *app);
 /* POST /lookups may run on the HTTP thread (its backends answer from local files). */

@@ -14,8 +14,8 @@
 struct store;
 
 #define STORE_DOSSIER_CODE_MAX 64
-#define STORE_DOSSIER_PERSONS_MAX 50
-#define STORE_DOSSIER_OFFICERS_MAX 20
+#define STORE_DOSSIER_PERSONS_MAX 20
+#define STORE_DOSSIER_OFFICERS_MAX 10
 
 struct store_dossier_person {
 	char citizen_id[16];
