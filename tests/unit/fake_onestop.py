@@ -110,7 +110,9 @@ class Handler(BaseHTTPRequestHandler):
         if code == "HS-LIST":
             return self.send(200, json.dumps([canonical(code)]))
         if code == "HS-DUPKEY":
-            return self.send(200, '{"code": "HS-DUPKEY", "code": "HS-DUPKEY"}')
+            # a whole valid dossier, but with a key twice
+            body = json.dumps(canonical(code))[:-1] + ', "status": "received"}'
+            return self.send(200, body)
         if code == "HS-BIG":  # over the cap, announced by Content-Length
             return self.send_json(canonical(code, note="x" * (300 * 1024)))
         if code == "HS-BIG-NOCL":  # over the cap, not announced
