@@ -45,13 +45,6 @@ static const char dossier_usage[] =
 	"list      prints stored dossiers, newest first (--open: only open ones).\n"
 	"Exit: 0 done, 1 refused or failed (the reason names the line), 2 bad usage.\n";
 
-/* Who runs the command, for the audit record: "cli:<login>". */
-static void operator_name(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(geteuid());
-	snprintf(out, size, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
-}
-
 static void print_result(const json_t *res, const char *label, int json)
 {
 	if (json) {
@@ -68,31 +61,25 @@ static void print_result(const json_t *res, const char *label, int json)
 	       (long long)json_integer_value(json_object_get(res, "audit_seq")));
 }
 
-/* Imports the text here (no server running) and returns the result object. */
-static json_t *import_here(const char *data_dir, const char *text, size_t len, const char *actor, const char *label,
-			   char *why, size_t why_size)
+json_t *cli_dossier_import_env(struct cli_env *env, const char *text, size_t len, const char *actor,
+			       const char *label, char *why, size_t why_size)
 {
-	struct cli_env env;
 	struct procedures *procs = NULL;
 	struct dossier_matcher codes;
 	json_t *res = NULL;
-	if (cli_env_open(&env, data_dir, true)) {
-		snprintf(why, why_size, "cannot open the data directory (see above)");
+	const char *pf = env->cfg.lookup.procedures_file[0] ? env->cfg.lookup.procedures_file : NULL;
+	if (procedures_load(pf, &procs, why, why_size))
+		return NULL;
+	if (dossier_matcher_init(&codes, env->cfg.lookup.dossier_pattern, why, why_size)) {
+		procedures_free(procs);
 		return NULL;
 	}
-	const char *pf = env.cfg.lookup.procedures_file[0] ? env.cfg.lookup.procedures_file : NULL;
-	if (procedures_load(pf, &procs, why, why_size) ||
-	    dossier_matcher_init(&codes, env.cfg.lookup.dossier_pattern, why, why_size)) {
-		if (procs)
-			procedures_free(procs);
-		cli_env_close(&env);
-		return NULL;
-	}
-	struct dossier_rules rules = {.codes = &codes, .procedures = procs, .agencies = env.store, .now = clock_now()};
+	struct dossier_rules rules = {.codes = &codes, .procedures = procs, .agencies = env->store, .now = clock_now()};
 	struct dossier_batch b;
 	struct dossier_import_result r;
 	if (dossier_import_parse(text, len, &rules, "import", &b, why, why_size) == 0) {
-		if (dossier_import_apply(env.store, env.audit, &b, text, len, actor, NULL, label, &r, why, why_size) == 0)
+		if (dossier_import_apply(env->store, env->audit, &b, text, len, actor, NULL, label, &r, why, why_size) ==
+		    0)
 			res = json_pack("{s:b, s:I, s:I, s:I, s:I, s:s}", "ok", 1, "rows", (json_int_t)r.rows, "inserted",
 					(json_int_t)r.inserted, "updated", (json_int_t)r.updated, "audit_seq",
 					(json_int_t)r.audit_seq, "digest", r.digest);
@@ -100,15 +87,34 @@ static json_t *import_here(const char *data_dir, const char *text, size_t len, c
 	}
 	dossier_matcher_free(&codes);
 	procedures_free(procs);
+	return res;
+}
+
+/* Imports the text here (no server running) and returns the result object. */
+static json_t *import_here(const char *data_dir, const char *text, size_t len, const char *actor, const char *label,
+			   char *why, size_t why_size)
+{
+	struct cli_env env;
+	if (cli_env_open(&env, data_dir, true)) {
+		snprintf(why, why_size, "cannot open the data directory (see above)");
+		return NULL;
+	}
+	json_t *res = cli_dossier_import_env(&env, text, len, actor, label, why, why_size);
 	cli_env_close(&env);
 	return res;
+}
+
+void cli_operator_name(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	snprintf(out, size, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
 }
 
 int cli_dossier_import_text(const char *data_dir, const char *text, size_t len, const char *label, int json,
 			    int wait_seconds)
 {
 	char why[1024], actor[96];
-	operator_name(actor, sizeof actor);
+	cli_operator_name(actor, sizeof actor);
 	json_t *res = NULL;
 	if (audit_writer_running(data_dir)) {
 		if (dossier_spool_submit(data_dir, text, len, actor, label, wait_seconds, &res, why, sizeof why)) {
