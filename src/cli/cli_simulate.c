@@ -508,8 +508,12 @@ static int run_leak(const struct sim_opts *o)
 	} else {
 		snprintf(password, sizeof password, "%s", o->password);
 	}
-	if (client_init_from(&thief, o->url, o->insecure, o->second_address) ||
-	    sign_in_as(&thief, o->user, password, NULL, o->new_password, o->json, password))
+	char current[64];
+	snprintf(current, sizeof current, "%s", password);
+	int signed_in = client_init_from(&thief, o->url, o->insecure, o->second_address) == 0 &&
+			sign_in_as(&thief, o->user, current, NULL, o->new_password, o->json, password) == 0;
+	sodium_memzero(current, sizeof current);
+	if (!signed_in)
 		goto out;
 	if (call(&thief, "GET", "/api/v1/procedures", NULL, &ans) != 200) {
 		fprintf(stderr, "canhgac simulate: GET /procedures failed: is %s a canhgac server?\n", o->url);
