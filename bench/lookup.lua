@@ -1,11 +1,13 @@
 -- wrk script of bench/bench_lookup.py: POST /api/v1/lookups with officer
--- sessions, a rotating citizen id and a valid dossier code; counts the answers
+-- sessions, rotating through persons of real open dossiers; counts the answers
 -- by status and prints machine-readable lines at the end.
 --
---   wrk ... -s bench/lookup.lua URL -- SESSIONS IDS PROCEDURE DOSSIER THREADS
+--   wrk ... -s bench/lookup.lua URL -- SESSIONS TARGETS THREADS
 --
--- SESSIONS: one officer session a line, "cookie<TAB>csrf token". IDS: one citizen
--- id a line. Thread t (0-based) of THREADS takes the sessions t, t+THREADS, ...
+-- SESSIONS: one officer session a line, "cookie<TAB>csrf token". TARGETS: one
+-- lookup a line, "citizen id<TAB>dossier code<TAB>procedure code" (a person of a
+-- real open dossier of the officers' agency, so the same requests serve both
+-- [dossier] check modes). Thread t (0-based) of THREADS takes the sessions t, t+THREADS, ...
 -- and hands them out round-robin, one request after another. wrk 4.1's Lua API
 -- has no connection identity, so a session is not pinned to a connection; with
 -- as many sessions as connections each session has about one request in flight.
@@ -33,7 +35,6 @@ end
 counts = {}
 local sessions, ids = {}, {}
 local nsess, nids, si, ii = 0, 0, 0, 0
-local procedure, dossier
 local plain
 
 function init(args)
@@ -41,7 +42,7 @@ function init(args)
       plain = wrk.format()
       return
    end
-   local nthreads = tonumber(args[5])
+   local nthreads = tonumber(args[3])
    local all = lines(args[1])
    for i, l in ipairs(all) do
       if (i - 1) % nthreads == tid then
@@ -49,8 +50,10 @@ function init(args)
          table.insert(sessions, { cookie = cookie, csrf = csrf })
       end
    end
-   ids = lines(args[2])
-   procedure, dossier = args[3], args[4]
+   for _, l in ipairs(lines(args[2])) do
+      local id, dossier, procedure = l:match("^([^\t]+)\t([^\t]+)\t(.+)$")
+      table.insert(ids, { id = id, dossier = dossier, procedure = procedure })
+   end
    nsess, nids = #sessions, #ids
    -- each thread starts at its own place in the ids
    ii = (tid * 7919) % nids
@@ -61,8 +64,9 @@ function request()
    si = si % nsess + 1
    ii = ii % nids + 1
    local s = sessions[si]
+   local t = ids[ii]
    local body = string.format('{"citizen_id":"%s","dossier_code":"%s","procedure_code":"%s"}',
-                              ids[ii], dossier, procedure)
+                              t.id, t.dossier, t.procedure)
    return wrk.format("POST", "/api/v1/lookups", {
       ["Content-Type"] = "application/json",
       ["Cookie"] = s.cookie,

@@ -152,6 +152,8 @@ int store_dossiers_upsert(struct store *st, const struct store_dossier *d, size_
 		store_exec(st, "ROLLBACK", "dossier import rollback");
 	else
 		rc = store_exec(st, "COMMIT", "dossier import commit");
+	if (rc == STORE_OK)
+		atomic_fetch_add(&st->dossiers_gen, 1);
 	if (rc) {
 		ins = upd = 0;
 		store_exec(st, "ROLLBACK", "dossier import rollback"); /* harmless when none is open */
@@ -165,6 +167,11 @@ out:
 	if (updated)
 		*updated = upd;
 	return rc;
+}
+
+uint64_t store_dossiers_generation(struct store *st)
+{
+	return atomic_load(&st->dossiers_gen);
 }
 
 int store_dossier_get(struct store *st, const char *code, struct store_dossier *out)

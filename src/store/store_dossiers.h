@@ -60,6 +60,11 @@ struct store_dossier_query {
 int store_dossiers_list(struct store *st, const struct store_dossier_query *q,
 			int (*fn)(const struct store_dossier *d, void *arg), void *arg);
 
+/* A number that changes after every committed change to the dossiers by this
+ * process (each import or push goes through the process that serves lookups: the
+ * server, or the command when no server runs), for caches of dossiers. */
+uint64_t store_dossiers_generation(struct store *st);
+
 /* How many dossiers are stored, and how many of them are open. */
 int store_dossiers_count(struct store *st, int64_t *total, int64_t *open);
 

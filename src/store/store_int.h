@@ -67,6 +67,9 @@ struct store {
 	 * user_totp (update hook marks, WAL hook bumps after the commit), so caches of
 	 * what those tables say can tell at once that they are stale. */
 	_Atomic uint64_t accounts_gen;
+	/* Bumped after every committed change to dossiers (store_dossiers.c), so a
+	 * cache of dossiers (the embedded dossier backend's) knows it is stale. */
+	_Atomic uint64_t dossiers_gen;
 	bool accounts_dirty;     /* under mu: a change not yet committed */
 	bool accounts_quiet;     /* under mu: this write does not invalidate (session touch) */
 };
