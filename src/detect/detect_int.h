@@ -48,6 +48,7 @@ struct detect_entry {
 struct detect_session {
 	uint64_t ip, ua;             /* hashes; ua 0: not known (a lookup, a record without it); ip 0: free */
 	int64_t start, last;         /* sign-in (or first use seen), newest use */
+	uint64_t serial;             /* order of opening: records share a second */
 	char ip_text[46];
 };
 
@@ -115,6 +116,7 @@ struct detect {
 	bool replaying;
 	struct detect_table brute, spray, enumer, dossier, ips, offhours, refusals;
 	struct detect_accounts accounts;
+	uint64_t session_serial;     /* under mu: detect_session.serial */
 
 	pthread_mutex_t qmu;         /* the action queue */
 	pthread_cond_t qcv, qidle;

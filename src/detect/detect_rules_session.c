@@ -34,7 +34,7 @@ static struct detect_session *session_find(struct detect_account *acc, uint64_t 
 			continue;
 		if (signin && ua && s->ua == ua)
 			return s;
-		if (!best || s->start > best->start)
+		if (!best || s->serial > best->serial)
 			best = s;
 	}
 	return best;
@@ -62,7 +62,7 @@ static const struct detect_session *older_alive(const struct detect_account *acc
 	const struct detect_session *o = NULL;
 	for (int i = 0; i < DETECT_SESSIONS; i++) {
 		const struct detect_session *x = &acc->sess[i];
-		if (x == s || !x->ip || x->last <= s->start - window || x->start >= s->start)
+		if (x == s || !x->ip || x->last <= s->start - window || x->serial >= s->serial)
 			continue;
 		if (x->ip == s->ip && (!x->ua || !s->ua || x->ua == s->ua))
 			continue; /* the same browser, as far as the records tell */
@@ -104,8 +104,10 @@ static void rule_sessions(struct detect *d, const struct detect_record *r, struc
 		s->ip = ip;
 		snprintf(s->ip_text, sizeof s->ip_text, "%s", r->ip);
 	}
-	if (opened)
-		s->start = r->t; /* a sign-in after a pause is a new session, though the same browser's */
+	if (opened) { /* a sign-in after a pause is a new session, though the same browser's */
+		s->start = r->t;
+		s->serial = ++d->session_serial;
+	}
 	if (!s->ua)
 		s->ua = ua;
 	if (r->t > s->last)
@@ -144,8 +146,8 @@ static struct detect_addr *addr_note(struct detect_account *acc, uint64_t ip, in
 			memset(x, 0, sizeof *x); /* a month unused: as good as never seen */
 		if (x->ip == ip && ip)
 			a = x;
-		else if (x->ip && x->first < t)
-			others = true;
+		else if (x->ip)
+			others = true; /* seen before, if in the same second */
 		if (!x->ip || (lru->ip && x->last < lru->last))
 			lru = x;
 	}

@@ -303,6 +303,13 @@ static void test_sessions_near_misses(void **state)
 	signin(d, WORKDAY + 299, "cb.close", "198.51.100.44", CHROME);
 	lookup(d, WORKDAY + 310, "cb.close", "198.51.100.44", 1);
 	assert_int_equal(alerts(f, "concurrent_sessions", "cb.close"), 1);
+	/* records of one second keep their order: the later sign-in is the newer */
+	signin(d, WORKDAY + 5000, "cb.sec", "10.20.0.45", CHROME);
+	signin(d, WORKDAY + 5000, "cb.sec", "198.51.100.45", CHROME);
+	lookup(d, WORKDAY + 5000, "cb.sec", "10.20.0.45", 1);
+	assert_int_equal(alerts(f, "concurrent_sessions", "cb.sec"), 0);
+	lookup(d, WORKDAY + 5000, "cb.sec", "198.51.100.45", 2);
+	assert_int_equal(alerts(f, "concurrent_sessions", "cb.sec"), 1);
 }
 
 /* ---- new_ip_burst ---- */
