@@ -121,8 +121,7 @@ const struct cfg_key cfg_keys[] = {
 	INT("detect", "dossier_refusals_window_seconds", detect.dossier_refusals_window_seconds, 60, 86400, "600",
 	    "window of the dossier-refusals rule"),
 	INT("detect", "new_ip_lookups", detect.new_ip_lookups, 2, 32, "5",
-	    "lookups from an address new to the account (30 days) within new_ip_window_seconds of its first use; "
-	    "more when the account's own hourly pace is higher"),
+	    "lookups from an address new to the account within new_ip_window_seconds (more if its pace is higher)"),
 	INT("detect", "new_ip_window_seconds", detect.new_ip_window_seconds, 60, 86400, "1800",
 	    "how long after its first use a new address is held to new_ip_lookups"),
 	STR("workhours", "start", workhours.start, C_HHMM, "07:00", "start of working hours, HH:MM local"),
