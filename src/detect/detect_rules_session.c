@@ -13,6 +13,7 @@
  * (detect_accounts.c): DETECT_SESSIONS sessions and DETECT_ADDRS addresses per
  * account, the least recently used given up first. Rules: docs/DETECTION.md.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/config.h"
@@ -72,11 +73,14 @@ static const struct detect_session *older_alive(const struct detect_account *acc
 	return o;
 }
 
+/* The browser of a sign-in record; 0 (any browser) when it has none. */
 static uint64_t ua_hash(const struct detect_record *r)
 {
 	const char *ua = json_string_value(json_object_get(r->payload, "user_agent"));
-	uint64_t h = ua && ua[0] ? detect_hash(ua) : 0;
-	return h ? h : (ua && ua[0]); /* 0 is "unknown" */
+	if (!ua || !ua[0])
+		return 0;
+	uint64_t h = detect_hash(ua);
+	return h ? h : 1; /* 0 means unknown */
 }
 
 static void rule_sessions(struct detect *d, const struct detect_record *r, struct detect_account *acc,

@@ -124,12 +124,11 @@ class Sessions(unittest.TestCase):
         self.assertEqual(thief.sign_in("cb.victim", harness.STRONG)[0], 200)
         alert = self.wait_alert("cb.victim", "multi_ip")
         self.assertEqual(alert["detail"]["other_ip"], "10.20.0.17")
-        st, _, body = self.lookup(thief)
-        self.assertEqual(st, 200, body)
-        self.wait_suspended(thief)
-        released = 1
-        print("concurrent_sessions over HTTP: %d record released to the second address" % released,
+        # lookups back to back until refused: the first fires the rule
+        released = self.harvest(thief, limit=8)
+        print("concurrent_sessions over HTTP: %d record(s) released to the second address" % released,
               file=sys.stderr)
+        self.assertGreaterEqual(released, 1)
         alert = self.wait_alert("cb.victim", "concurrent_sessions")
         self.assertTrue(alert["detail"]["suspended"])
         self.assertEqual(alert["ip"], "203.0.113.50")
