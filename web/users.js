@@ -1,6 +1,7 @@
 /*
  * Accounts (admins; auditors read-only): the list, creation with the one-time
- * password and its printable handover record, disable / enable with a reason,
+ * password and its printable handover record, disable / enable with a reason
+ * (enabling an account the detector suspended resets its password: shown as a new one),
  * unlock, password reset, the second factor's reset and the per-user quotas
  * (PATCH /users/{id}; empty = the configured default).
  */
@@ -142,7 +143,10 @@ function closeHandover() {
 
 async function withReason(kind, u) {
   const reason = await ask(t(kind + '_title', { username: u.username }), t('reason'));
-  if (reason) await userAction(u, kind, { reason });
+  if (!reason) return;
+  const res = await userAction(u, kind, { reason });
+  /* enabling an account the detector suspended resets its password: hand it over */
+  if (res && res.data && res.data.one_time_password) showOtp(res.data.user, res.data.one_time_password);
 }
 
 async function userAction(u, kind, body) {

@@ -283,21 +283,56 @@ int auth_user_disable(struct auth_service *svc, const struct auth_caller *actor,
 	return rc ? rc : set_status(svc, actor, &u, "disabled", reason, "user_disable");
 }
 
-int auth_user_enable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason)
+/* Sets a fresh one-time password on u (must be changed at the next sign-in) and
+ * reloads u from the store; otp gets it (wiped on failure). */
+static int reset_to_otp(struct auth_service *svc, struct store_user *u, char *otp)
+{
+	char hash[PASSWORD_HASH_MAX];
+	if (password_generate_initial(svc->cfg, u->username, u->full_name, otp, AUTH_OTP_MAX) ||
+	    password_hash_make(otp, hash)) {
+		sodium_memzero(otp, AUTH_OTP_MAX);
+		return AUTH_ESTORE;
+	}
+	pthread_mutex_lock(&svc->mu);
+	int rc = store_user_set_password(svc->st, u, hash, clock_now(), true, svc->cfg->password.history);
+	if (rc == STORE_OK)
+		rc = store_user_get_by_id(svc->st, u->id, u); /* set_status saves the whole row */
+	pthread_mutex_unlock(&svc->mu);
+	sodium_memzero(hash, sizeof hash);
+	if (rc) {
+		sodium_memzero(otp, AUTH_OTP_MAX);
+		return AUTH_ESTORE;
+	}
+	return AUTH_OK;
+}
+
+int auth_user_enable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason,
+		     char *otp, bool *reset)
 {
 	struct store_user u;
-	if (!text_valid(reason, STORE_REASON_MAX))
+	*reset = false;
+	if (!text_valid(reason, STORE_REASON_MAX) || !otp)
 		return AUTH_EINVAL;
 	int rc = load_target(svc, actor, id, &u);
 	if (rc)
 		return rc;
 	/* A suspension is the detector's call on a possibly stolen account: only an
 	 * admin of the province lifts it. */
-	if (strcmp(u.status, "suspended") == 0 && actor && actor->role != ROLE_ADMIN)
+	bool suspended = strcmp(u.status, "suspended") == 0;
+	if (suspended && actor && actor->role != ROLE_ADMIN)
 		return AUTH_EFORBIDDEN;
-	if (strcmp(u.status, "suspended") == 0) { /* the thief's sessions never come back */
+	if (suspended) {
+		/* The password the detector saw used is taken to be leaked: it dies in
+		 * the same step, before the account can sign in again (while the reset
+		 * fails, the account stays suspended). The thief's sessions never come
+		 * back either. */
+		if ((rc = reset_to_otp(svc, &u, otp)))
+			return rc;
+		*reset = true;
 		int revoked = 0;
 		store_session_delete_user(svc->st, u.id, NULL, &revoked);
+		const char *kv[] = {"username", u.username, "reason", "re-enabled after a detector suspension", NULL};
+		auth_audit(svc, "password_reset", actor_name(actor), u.agency, actor_ip(actor), kv);
 	}
 	return set_status(svc, actor, &u, "active", reason, "user_enable");
 }

@@ -100,6 +100,13 @@ int auth_signin(struct auth_service *svc, const char *username, const char *pass
  * AUTH_ECREDENTIALS as a wrong password and counts towards the lockout. */
 int auth_signin_otp(struct auth_service *svc, const char *username, const char *password, const char *otp,
 		    const char *ip, struct auth_signin_result *out);
+/* The same, with the client's User-Agent header (may be NULL): it goes into the
+ * signin_ok record's payload as `user_agent`, cut to AUTH_USER_AGENT_MAX bytes,
+ * bytes outside printable ASCII as '?', so that the detector can tell two
+ * browsers on one address apart (docs/DETECTION.md, concurrent_sessions). */
+#define AUTH_USER_AGENT_MAX 200
+int auth_signin_client(struct auth_service *svc, const char *username, const char *password, const char *otp,
+		       const char *ip, const char *user_agent, struct auth_signin_result *out);
 
 /* Resolves a session token (hex, from the cookie): idle and absolute timeouts, the
  * account still active. Touches last_seen. AUTH_ESESSION when not valid (the
@@ -148,7 +155,15 @@ int auth_agency_create(struct auth_service *svc, const struct auth_caller *actor
 
 /* Account operations. reason is required for disable (AUTH_EINVAL otherwise). */
 int auth_user_disable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason);
-int auth_user_enable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason);
+/* Re-enables a disabled, locked or suspended account. On an account the detector
+ * suspended (status `suspended`) the password is reset in the same step, since
+ * the one the detector saw used must be taken as leaked: otp (size >=
+ * AUTH_OTP_MAX) gets a one-time password to hand over as after
+ * auth_user_reset_password (changed at the next sign-in), *reset is set, and the
+ * sessions are revoked; while the reset fails the account stays suspended.
+ * Otherwise otp is left alone and *reset is false. The caller wipes otp. */
+int auth_user_enable(struct auth_service *svc, const struct auth_caller *actor, int64_t id, const char *reason,
+		     char *otp, bool *reset);
 int auth_user_unlock(struct auth_service *svc, const struct auth_caller *actor, int64_t id);
 /* Suspends an account for the detector (status `suspended`, audited as
  * user_suspend by "detector"): its sessions answer 403 account_suspended and can do

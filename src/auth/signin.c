@@ -40,6 +40,22 @@ int auth_signin(struct auth_service *svc, const char *username, const char *pass
 int auth_signin_otp(struct auth_service *svc, const char *username, const char *password, const char *otp,
 		    const char *ip, struct auth_signin_result *out)
 {
+	return auth_signin_client(svc, username, password, otp, ip, NULL, out);
+}
+
+/* The header as the record keeps it: bounded, printable ASCII only (the audit
+ * record is JSON and must stay valid UTF-8 whatever a client sends). */
+static void user_agent_clean(const char *ua, char out[AUTH_USER_AGENT_MAX + 1])
+{
+	size_t n = 0;
+	for (; ua && ua[n] && n < AUTH_USER_AGENT_MAX; n++)
+		out[n] = ua[n] >= 0x20 && ua[n] < 0x7f ? ua[n] : '?';
+	out[n] = '\0';
+}
+
+int auth_signin_client(struct auth_service *svc, const char *username, const char *password, const char *otp,
+		       const char *ip, const char *user_agent, struct auth_signin_result *out)
+{
 	struct store_user u;
 	memset(out, 0, sizeof *out);
 	if (!signin_input_ok(username, password))
@@ -129,7 +145,9 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 		return rc;
 	/* No session leaves without its record (fail closed): if the audit log
 	 * cannot take signin_ok, the session just opened is deleted unused. */
-	const char *kv[] = {"username", username, NULL};
+	char ua[AUTH_USER_AGENT_MAX + 1];
+	user_agent_clean(user_agent, ua);
+	const char *kv[] = {"username", username, ua[0] ? "user_agent" : NULL, ua, NULL};
 	if (auth_audit(svc, "signin_ok", username, u.agency, ip, kv) != AUTH_OK) {
 		if (store_session_delete(svc->st, out->caller.token_hash) != STORE_OK)
 			log_error("auth", "cannot delete the unaudited session of %s; it expires unused (its "

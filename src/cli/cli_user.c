@@ -23,7 +23,7 @@ static const char user_usage[] =
 	"                        [--handover FILE.html] [--json]\n"
 	"       canhgac user list --data DIR [--agency CODE] [--status STATUS] [--json]\n"
 	"       canhgac user disable --data DIR --username U --reason TEXT\n"
-	"       canhgac user enable --data DIR --username U --reason TEXT\n"
+	"       canhgac user enable --data DIR --username U --reason TEXT [--handover FILE.html] [--json]\n"
 	"       canhgac user unlock --data DIR --username U\n"
 	"       canhgac user reset-password --data DIR --username U [--handover FILE.html] [--json]\n"
 	"       canhgac user reset-totp --data DIR --username U\n"
@@ -33,6 +33,9 @@ static const char user_usage[] =
 	"handover record (bien ban ban giao): --handover writes it as a printable page\n"
 	"(mode 0600; print it, have both sides sign, then delete the file). The user\n"
 	"must change the password at first sign-in.\n"
+	"enable on an account the detector suspended also resets its password (the one\n"
+	"it saw used is taken as leaked) and prints the one-time password as\n"
+	"reset-password does; a disabled or locked account keeps its password.\n"
 	"reset-totp removes the second factor (TOTP and recovery codes) of an account\n"
 	"whose phone is lost; it enrols again at its next sign-in (audited as totp_reset).\n"
 	"list works while the server runs; the other actions write the audit log, which\n"
@@ -206,14 +209,30 @@ int cli_user(int argc, char **argv)
 			rc = cli_usage_error("user", "--status must be active, locked, suspended or disabled");
 		else if (store_user_list(env.store, o.agency, o.status, list_user, &o.json))
 			rc = CLI_FAIL;
-	} else if (!strcmp(action, "disable") || !strcmp(action, "enable")) {
+	} else if (!strcmp(action, "disable")) {
 		if (!o.reason)
 			rc = cli_usage_error("user", "%s needs --reason", action);
 		else if (!(rc = user_by_name(&env, o.username, &u))) {
-			rc = (!strcmp(action, "disable") ? auth_user_disable : auth_user_enable)(&env.auth, NULL, u.id, o.reason);
+			rc = auth_user_disable(&env.auth, NULL, u.id, o.reason);
 			rc = rc ? auth_error("user", rc, "reason") : CLI_OK;
 			if (!rc)
-				printf("%s: %s\n", u.username, !strcmp(action, "disable") ? "disabled" : "active");
+				printf("%s: disabled\n", u.username);
+		}
+	} else if (!strcmp(action, "enable")) {
+		bool reset = false;
+		if (!o.reason)
+			rc = cli_usage_error("user", "%s needs --reason", action);
+		else if (!(rc = user_by_name(&env, o.username, &u))) {
+			rc = auth_user_enable(&env.auth, NULL, u.id, o.reason, otp, &reset);
+			rc = rc ? auth_error("user", rc, "reason") : CLI_OK;
+		}
+		if (!rc && reset) {
+			fprintf(stderr, "%s was suspended by the detector: its password is reset, the old one no "
+					"longer signs in\n", u.username);
+			print_otp(u.username, otp, o.json);
+			rc = write_handover(&env, &o, &u, otp);
+		} else if (!rc) {
+			printf("%s: active\n", u.username);
 		}
 	} else if (!strcmp(action, "unlock")) {
 		if (!(rc = user_by_name(&env, o.username, &u))) {

@@ -111,6 +111,10 @@ struct config {
 		int volume_factor;
 		int volume_min_per_hour;
 		int dormant_days;
+		int dossier_refusals_count;
+		int dossier_refusals_window_seconds;
+		int new_ip_lookups;
+		int new_ip_window_seconds;
 	} detect;
 	struct {
 		char start[8];

@@ -18,6 +18,7 @@
 
 static const char *const rule_names[] = {"brute_force", "password_spray", "enumeration", "offhours",
 					 "multi_ip", "new_ip", "dossier_reuse", "volume", "dormant",
+					 "dossier_refusals", "concurrent_sessions", "new_ip_burst",
 					 /* access-log findings (weblog_alert.c) */
 					 "weblog_scanner", "weblog_injection", "weblog_brute_force", "weblog_rate",
 					 /* the web-root watcher (src/fim/watch.c) */
@@ -216,17 +217,20 @@ static const char *str_field(const json_t *rec, const char *name)
 	return s && s[0] ? s : NULL;
 }
 
-/* Parses the record and runs the rules; false when it is not one they read. */
-static void feed(struct detect *d, const json_t *record, int64_t seen_ms)
+/* Parses the record and runs the rules (history: a record older than the
+ * windows, which only notes the address an account used). */
+static void feed(struct detect *d, const json_t *record, int64_t seen_ms, bool history)
 {
 	struct detect_record r = {.seen_ms = seen_ms};
 	r.type = str_field(record, "type");
 	const char *time_s = str_field(record, "time");
 	if (!r.type || !time_s || clock_parse_rfc3339(time_s, &r.t))
 		return;
-	bool auth = strncmp(r.type, "signin_", 7) == 0;
+	bool auth = strncmp(r.type, "signin_", 7) == 0 || strcmp(r.type, "signout") == 0;
 	bool lookup = strcmp(r.type, "lookup") == 0;
 	if (!auth && !lookup)
+		return;
+	if (history && !lookup && strcmp(r.type, "signin_ok") != 0)
 		return;
 	r.seq = (uint64_t)json_integer_value(json_object_get(record, "seq"));
 	r.actor = str_field(record, "actor");
@@ -235,7 +239,9 @@ static void feed(struct detect *d, const json_t *record, int64_t seen_ms)
 	r.payload = json_object_get(record, "payload");
 	r.holiday = detect_is_holiday(d->deps.cfg, r.t);
 	pthread_mutex_lock(&d->mu);
-	if (auth)
+	if (history)
+		detect_rules_session_history(d, &r);
+	else if (auth)
 		detect_rules_auth(d, &r);
 	else
 		detect_rules_lookup(d, &r);
@@ -244,12 +250,13 @@ static void feed(struct detect *d, const json_t *record, int64_t seen_ms)
 
 void detect_listener(const json_t *record, void *arg)
 {
-	feed(arg, record, clock_mono_ms());
+	feed(arg, record, clock_mono_ms(), false);
 }
 
 struct rebuild_ctx {
 	struct detect *d;
-	int64_t since;
+	int64_t since;        /* the windows' start */
+	int64_t addr_since;   /* the address memory's start (new_ip_burst) */
 	uint64_t fed;
 };
 
@@ -260,9 +267,9 @@ static int rebuild_one(const json_t *record, const char *line, size_t len, void 
 	struct rebuild_ctx *c = arg;
 	int64_t t;
 	const char *ts = json_string_value(json_object_get(record, "time"));
-	if (!ts || clock_parse_rfc3339(ts, &t) || t < c->since)
+	if (!ts || clock_parse_rfc3339(ts, &t) || t < c->addr_since)
 		return 0;
-	feed(c->d, record, 0);
+	feed(c->d, record, 0, t < c->since);
 	c->fed++;
 	return 0;
 }
@@ -272,24 +279,27 @@ int detect_rebuild(struct detect *d, const char *data_dir, char *why, size_t why
 	/* Simplest correct start: read the whole log and keep the last 24 h. A
 	 * province's day is a few hundred thousand records; reading a month takes
 	 * seconds at start, once. */
-	struct rebuild_ctx c = {d, clock_now() - DETECT_HORIZON, 0};
+	int64_t now = clock_now();
+	struct rebuild_ctx c = {d, now - DETECT_HORIZON, now - (int64_t)DETECT_ADDR_DAYS * 86400, 0};
 	d->replaying = true;
 	int rc = audit_read_records(data_dir, 1, rebuild_one, &c, why, why_size);
 	d->replaying = false;
 	if (rc)
 		return DETECT_EINVAL;
-	log_info("detect", "windows rebuilt from %llu audit records of the last 24 hours", (unsigned long long)c.fed);
+	log_info("detect", "windows rebuilt from %llu audit records (24 hours; addresses of %d days)",
+		 (unsigned long long)c.fed, DETECT_ADDR_DAYS);
 	return DETECT_OK;
 }
 
 static int tables_alloc(struct detect *d)
 {
 	const struct config *cfg = d->deps.cfg;
-	struct detect_table *ts[] = {&d->brute, &d->spray, &d->enumer, &d->dossier, &d->ips, &d->offhours};
+	struct detect_table *ts[] = {&d->brute, &d->spray, &d->enumer, &d->dossier, &d->ips, &d->offhours,
+				     &d->refusals};
 	/* a key idle longer than its rule's window (or quiet time) is as good as new */
 	int horizons[] = {cfg->detect.brute_force_window_seconds, cfg->detect.spray_window_seconds,
 			  cfg->detect.enumeration_window_seconds, cfg->detect.dossier_window_seconds, DETECT_HORIZON,
-			  3600};
+			  3600, cfg->detect.dossier_refusals_window_seconds};
 	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
 		ts[i]->keys_max = ts[i] == &d->dossier ? DETECT_DOSSIER_KEYS_MAX : DETECT_KEYS_MAX;
 		ts[i]->horizon = horizons[i];
@@ -302,7 +312,8 @@ static int tables_alloc(struct detect *d)
 
 static void tables_free(struct detect *d)
 {
-	struct detect_table *ts[] = {&d->brute, &d->spray, &d->enumer, &d->dossier, &d->ips, &d->offhours};
+	struct detect_table *ts[] = {&d->brute, &d->spray, &d->enumer, &d->dossier, &d->ips, &d->offhours,
+				     &d->refusals};
 	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
 		free(ts[i]->e);
 }

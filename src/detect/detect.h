@@ -5,7 +5,8 @@
  * always raise an alert that joins an incident. It is fed on the audit delivery
  * thread, so a record costs only a few bounded window updates there; alerts and
  * actions run on the detector's own worker thread. Windows are rebuilt from the
- * last 24 hours of the audit log at start. Rules and tuning: docs/DETECTION.md.
+ * last 24 hours of the audit log at start, and each account's addresses from its
+ * last 30 days. Rules and tuning: docs/DETECTION.md.
  *
  * Bounds: each rule keeps at most DETECT_KEYS_MAX keys (accounts, addresses;
  * DETECT_DOSSIER_KEYS_MAX dossier codes) with the last DETECT_RING events each;
@@ -59,7 +60,8 @@ struct detect_deps {
 int detect_open(const struct detect_deps *deps, struct detect **out, char *why, size_t why_size);
 
 /* Replays the records of the last 24 h of `data_dir`'s audit into the windows
- * without raising anything. Call before subscribing. */
+ * without raising anything, and notes the addresses each account used in the
+ * last 30 days (new_ip_burst). Call before subscribing. */
 int detect_rebuild(struct detect *d, const char *data_dir, char *why, size_t why_size);
 
 /* The audit listener (arg: the struct detect). */

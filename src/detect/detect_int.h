@@ -36,14 +36,42 @@ struct detect_entry {
 #define DETECT_BUCKETS 30           /* 30 buckets of 2 minutes: the last hour */
 #define DETECT_BUCKET_SECONDS 120
 
+/* The sessions of an account the detector can tell apart (concurrent_sessions,
+ * multi_ip): one per client address and browser seen signing in, or per address
+ * a lookup came from without a sign-in seen. A lookup carries no user agent: it
+ * is the newest session's of its address. */
+#define DETECT_SESSIONS 4
+/* The addresses an account used in the last DETECT_ADDR_DAYS days (new_ip_burst). */
+#define DETECT_ADDRS 8
+#define DETECT_ADDR_DAYS 30
+
+struct detect_session {
+	uint64_t ip, ua;             /* hashes; ua 0: not known (a lookup, a record without it); ip 0: free */
+	int64_t start, last;         /* sign-in (or first use seen), newest use */
+	uint64_t serial;             /* order of opening: records share a second */
+	char ip_text[46];
+};
+
+struct detect_addr {
+	uint64_t ip;                 /* hash; 0: free slot */
+	int64_t first, last;         /* first and newest use from it (sign-in or lookup) */
+	bool fresh;                  /* first used while the account had other addresses: watched */
+	uint16_t lookups;            /* lookups from it within new_ip_window_seconds of `first` */
+};
+
 struct detect_account {
 	char key[DETECT_KEY_MAX];    /* username; "" = free slot */
 	int64_t last_active;         /* newest sign-in or lookup (or creation, password set); 0 unknown */
 	int64_t volume_fired;        /* last volume alert (0: never) */
+	int64_t multi_fired;         /* last multi_ip alert (0: never) */
+	int64_t sessions_fired;      /* last concurrent_sessions alert */
+	int64_t burst_fired;         /* last new_ip_burst alert */
 	int32_t day;                 /* newest local day in count[] (0: none) */
 	int32_t bucket;              /* newest bucket in recent[] (t / DETECT_BUCKET_SECONDS) */
 	uint16_t count[DETECT_DAYS]; /* lookups of local day D in count[D % DETECT_DAYS], saturating */
 	uint16_t recent[DETECT_BUCKETS];
+	struct detect_session sess[DETECT_SESSIONS];
+	struct detect_addr addr[DETECT_ADDRS];
 };
 
 struct detect_accounts {
@@ -86,8 +114,9 @@ struct detect {
 	struct detect_deps deps;
 	pthread_mutex_t mu;          /* the windows */
 	bool replaying;
-	struct detect_table brute, spray, enumer, dossier, ips, offhours;
+	struct detect_table brute, spray, enumer, dossier, ips, offhours, refusals;
 	struct detect_accounts accounts;
+	uint64_t session_serial;     /* under mu: detect_session.serial */
 
 	pthread_mutex_t qmu;         /* the action queue */
 	pthread_cond_t qcv, qidle;
@@ -141,8 +170,21 @@ void detect_raise(struct detect *d, const struct detect_record *r, const char *r
 
 void detect_rules_auth(struct detect *d, const struct detect_record *r);
 void detect_rules_lookup(struct detect *d, const struct detect_record *r);
-/* The address rules (multi_ip, new_ip) on a successful use of an account. */
+/* new_ip on a successful use of an account (sign-in or lookup). */
 void detect_rules_ips(struct detect *d, const struct detect_record *r);
+
+/* detect_rules_session.c: multi_ip (a second session opens), concurrent_sessions
+ * (it looks up) and new_ip_burst (lookups from a new address beyond the
+ * account's pace), over the sessions and addresses of the account memory. */
+enum detect_use { DETECT_USE_SIGNIN, DETECT_USE_LOOKUP, DETECT_USE_SIGNOUT };
+void detect_rules_session(struct detect *d, const struct detect_record *r, enum detect_use use);
+/* A record older than the windows (rebuild, up to DETECT_ADDR_DAYS days back):
+ * only notes the address it came from. */
+void detect_rules_session_history(struct detect *d, const struct detect_record *r);
+/* The account's mean lookups per working hour over its 30-day baseline, 0 when
+ * it has fewer than DETECT_BASELINE_MIN_DAYS active days (detect_rules_account.c). */
+#define DETECT_BASELINE_MIN_DAYS 5
+double detect_account_pace(const struct detect *d, const struct detect_account *acc, int64_t t, int *days);
 
 /* detect_accounts.c: the account memory. get finds or adds (NULL when
  * DETECT_ACCOUNTS_MAX accounts are known, logged once). */

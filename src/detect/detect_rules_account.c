@@ -16,7 +16,7 @@
 #include "core/log.h"
 #include "detect/detect_int.h"
 
-#define VOLUME_MIN_DAYS 5
+#define VOLUME_MIN_DAYS DETECT_BASELINE_MIN_DAYS
 #define VOLUME_QUIET 3600 /* one volume alert per officer per hour */
 
 static void rule_volume(struct detect *d, const struct detect_record *r, struct detect_account *acc)
@@ -49,6 +49,15 @@ static void rule_volume(struct detect *d, const struct detect_record *r, struct 
 			       hour, "threshold", need, "baseline_per_hour", (double)(int64_t)(mean * 100 + 0.5) / 100,
 			       "baseline_days", days, "factor", cfg->detect.volume_factor, "floor",
 			       cfg->detect.volume_min_per_hour, "holiday", r->holiday));
+}
+
+double detect_account_pace(const struct detect *d, const struct detect_account *acc, int64_t t, int *days)
+{
+	int64_t total;
+	detect_account_baseline(acc, clock_local_day(t), &total, days);
+	if (*days < DETECT_BASELINE_MIN_DAYS)
+		return 0.0;
+	return (double)total * 3600.0 / ((double)*days * (double)detect_workday_seconds(d->deps.cfg));
 }
 
 /* An account first seen after start: its last activity as the store knows it,

@@ -1,8 +1,9 @@
 /*
  * Rules over sign-ins: brute force on one account (failures per account in a
  * window), password spraying (one address failing on many distinct accounts),
- * and one account from two addresses at once or from an address it has not used
- * in the last 24 hours (read from successful sign-ins and lookups).
+ * and one account used from an address it has not used in the last 24 hours
+ * (new_ip, read from successful sign-ins and lookups). Sign-outs end a session
+ * for the session rules (detect_rules_session.c).
  */
 #include <string.h>
 
@@ -45,7 +46,10 @@ static void rule_spray(struct detect *d, const struct detect_record *r, const ch
 				       "window_seconds", window, "holiday", r->holiday));
 }
 
-/* Shared with the lookup rules: successful use of an account from an address. */
+/* Shared with the lookup rules: a successful use of an account from an address
+ * it has not used in the last 24 hours, while it was used elsewhere then but not
+ * within concurrent_ip_window_seconds (that is multi_ip's or
+ * concurrent_sessions', detect_rules_session.c). */
 static void rule_ips(struct detect *d, const struct detect_record *r)
 {
 	if (!r->actor || !r->ip || strcmp(r->actor, "-") == 0)
@@ -70,11 +74,7 @@ static void rule_ips(struct detect *d, const struct detect_record *r)
 	bool had_history = e->n > 0 && e->last >= r->t - DETECT_HORIZON;
 	detect_entry_push(e, r->t, h);
 	snprintf(e->extra, sizeof e->extra, "%s", r->ip);
-	if (other_recent && detect_may_fire(d, e, r, window))
-		detect_raise(d, r, "multi_ip", "high",
-			     json_pack("{s:s, s:s, s:s, s:i}", "username", r->actor, "ip", r->ip, "other_ip", other,
-				       "window_seconds", window));
-	else if (had_history && !known && !other_recent && !d->replaying)
+	if (had_history && !known && !other_recent && !d->replaying)
 		detect_raise(d, r, "new_ip", "low",
 			     json_pack("{s:s, s:s, s:s}", "username", r->actor, "ip", r->ip, "previous_ip", other));
 }
@@ -89,7 +89,10 @@ void detect_rules_auth(struct detect *d, const struct detect_record *r)
 		rule_spray(d, r, username);
 	} else if (strcmp(r->type, "signin_ok") == 0) {
 		rule_ips(d, r);
+		detect_rules_session(d, r, DETECT_USE_SIGNIN);
 		detect_rules_account(d, r, false);
+	} else if (strcmp(r->type, "signout") == 0) {
+		detect_rules_session(d, r, DETECT_USE_SIGNOUT);
 	}
 }
 

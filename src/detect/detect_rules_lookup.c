@@ -1,8 +1,9 @@
 /*
  * Rules over lookups: enumeration of citizen ids (an officer walking through
  * ids in sequence or near-sequence), one dossier code used for many different
- * citizens, and lookups outside working hours or on a holiday. A lookup is also
- * a use of the account from an address, for the address rules.
+ * citizens, lookups the dossier rule refused (dossier_refusals), and lookups
+ * outside working hours or on a holiday. A lookup is also a use of the account
+ * from an address, for the address and session rules.
  *
  * Near-sequence: two ids share their first 6 digits (province, sex-and-century,
  * birth year) and their last 6 digits differ by 1..enumeration_distance. A lookup
@@ -122,13 +123,52 @@ static void rule_offhours(struct detect *d, const struct detect_record *r)
 			     json_pack("{s:s, s:b}", "username", r->actor, "holiday", r->holiday));
 }
 
+/* The outcomes of a lookup refused by the dossier rule. dossier_unavailable (the
+ * backend was down) is not one: the officer did nothing wrong. */
+static bool refused(const char *outcome)
+{
+	static const char *const codes[] = {"dossier_not_found", "dossier_closed", "dossier_procedure_mismatch",
+					    "dossier_other_agency", "citizen_not_in_dossier", NULL};
+	for (size_t i = 0; outcome && codes[i]; i++)
+		if (strcmp(outcome, codes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Not held to holiday tightening: at 3 a mistyped code twice on a holiday would
+ * suspend an officer. */
+static void rule_refusals(struct detect *d, const struct detect_record *r, const char *outcome,
+			  const char *dossier)
+{
+	const struct config *cfg = d->deps.cfg;
+	if (!r->actor || !refused(outcome))
+		return;
+	struct detect_entry *e = detect_table_get(&d->refusals, r->actor, r->t);
+	if (!e)
+		return;
+	detect_entry_push(e, r->t, 0);
+	int window = cfg->detect.dossier_refusals_window_seconds;
+	int need = cfg->detect.dossier_refusals_count;
+	int n = 0;
+	for (int i = 0; i < e->n && detect_entry_at(e, i)->t > r->t - window; i++)
+		n++;
+	if (n >= need && detect_may_fire(d, e, r, window))
+		detect_raise(d, r, "dossier_refusals", "high",
+			     json_pack("{s:s, s:i, s:i, s:i, s:s, s:s}", "username", r->actor, "refusals", n, "threshold",
+				       need, "window_seconds", window, "last_outcome", outcome, "last_dossier_code",
+				       dossier ? dossier : ""));
+}
+
 void detect_rules_lookup(struct detect *d, const struct detect_record *r)
 {
 	const char *citizen_id = json_string_value(json_object_get(r->payload, "citizen_id"));
 	const char *dossier = json_string_value(json_object_get(r->payload, "dossier_code"));
+	const char *outcome = json_string_value(json_object_get(r->payload, "outcome"));
 	rule_enumeration(d, r, citizen_id);
 	rule_dossier(d, r, citizen_id, dossier);
+	rule_refusals(d, r, outcome, dossier);
 	rule_offhours(d, r);
 	detect_rules_ips(d, r);
+	detect_rules_session(d, r, DETECT_USE_LOOKUP);
 	detect_rules_account(d, r, true);
 }

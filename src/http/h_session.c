@@ -58,7 +58,8 @@ void h_session_create(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	struct auth_signin_result r;
-	int rc = auth_signin_otp(req->app->auth, username, password, otp, req->client_ip, &r);
+	int rc = auth_signin_client(req->app->auth, username, password, otp, req->client_ip,
+				    http_req_header(req, "User-Agent"), &r);
 	json_decref(body); /* jansson's copy of the password goes with it */
 	if (rc == AUTH_ETHROTTLED) {
 		char ra[16];

@@ -220,9 +220,36 @@ void h_users_disable(struct http_req *req, struct http_resp *resp)
 	status_action(req, resp, auth_user_disable);
 }
 
+/* On an account the detector suspended, enable also resets the password (the
+ * one it saw used is taken as leaked) and answers as reset-password does, with
+ * the one-time password to hand over; otherwise it answers the user as disable. */
 void h_users_enable(struct http_req *req, struct http_resp *resp)
 {
-	status_action(req, resp, auth_user_enable);
+	struct auth_caller *c = http_guard(req, resp, MANAGERS, 0);
+	int64_t id;
+	const char *reason;
+	if (!c || user_id_param(req, resp, &id))
+		return;
+	json_t *body = reason_body(req, resp, &reason);
+	if (!body)
+		return;
+	char otp[AUTH_OTP_MAX];
+	bool reset = false;
+	int rc = auth_user_enable(req->app->auth, c, id, reason, otp, &reset);
+	json_decref(body);
+	if (rc) {
+		http_resp_auth_error(req, resp, rc, rc == AUTH_EINVAL ? "reason" : NULL);
+	} else if (!reset) {
+		answer_user(req, resp, c, id);
+	} else {
+		struct store_user u;
+		if (auth_user_get(req->app->auth, c, id, &u))
+			http_resp_error(req, resp, 500, "internal_error", NULL);
+		else
+			http_resp_json(resp, 200, json_pack("{s:o, s:s, s:b}", "user", http_user_json(req->app->cfg, &u),
+							    "one_time_password", otp, "password_reset", 1));
+	}
+	sodium_memzero(otp, sizeof otp);
 }
 
 void h_users_unlock(struct http_req *req, struct http_resp *resp)

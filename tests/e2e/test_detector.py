@@ -2,7 +2,9 @@
 suspended within a second, alone; its next lookup answers 403 account_suspended
 while other officers keep working; the alert and its incident reach GET /alerts
 and /incidents for the admin; an auditor reads but cannot change; the admin
-re-enables the account with a reason; a blocked address gets 403 ip_blocked."""
+re-enables the account with a reason, which resets its password (the old one no
+longer signs in, the one-time password does and must be changed); a blocked
+address gets 403 ip_blocked."""
 
 import json
 import os
@@ -121,14 +123,26 @@ class Detector(unittest.TestCase):
         st, _, body = admin.request("POST", "/api/v1/alerts/%d/ack" % enum[0]["id"])
         self.assertEqual((st, body["status"]), (200, "acked"))
 
-        # the admin re-enables with a reason; the officer signs in again
+        # the admin re-enables with a reason: the leaked password dies in the same
+        # step, a one-time password is handed over, and must be changed at once
         st, _, body = admin.request("GET", "/api/v1/users?status=suspended")
         self.assertEqual(st, 200, body)
         uid = [u for u in body["users"] if u["username"] == "cb.thief"][0]["id"]
-        st, _, body = admin.request("POST", "/api/v1/users/%d/enable" % uid, {"reason": "mật khẩu đã đổi"})
+        st, _, body = admin.request("POST", "/api/v1/users/%d/enable" % uid, {"reason": "cấp lại mật khẩu"})
         self.assertEqual(st, 200, body)
+        self.assertTrue(body["password_reset"])
+        self.assertEqual(body["user"]["status"], "active")
+        otp = body["one_time_password"]
+        self.assertNotEqual(otp, harness.STRONG)
+        st, _, body = harness.Client(self.srv).sign_in("cb.thief", harness.STRONG)
+        self.assertEqual(st, 401, body)
         c = harness.Client(self.srv)
-        self.assertEqual(c.sign_in("cb.thief", harness.STRONG)[0], 200)
+        st, _, body = c.sign_in("cb.thief", otp)
+        self.assertEqual(st, 200, body)
+        self.assertTrue(body["must_change_password"])
+        # the thief's session stays dead
+        st, _, body = self.c["cb.thief"].request("GET", "/api/v1/me")
+        self.assertEqual(st, 401, body)
 
     def test_blocked_ip(self):
         admin = self.c["admin"]
