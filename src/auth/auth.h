@@ -101,6 +101,12 @@ int auth_signin(struct auth_service *svc, const char *username, const char *pass
 int auth_signin_otp(struct auth_service *svc, const char *username, const char *password, const char *otp,
 		    const char *ip, struct auth_signin_result *out);
 
+/* Writes one `signin_throttled` audit record (refused count, window) for each
+ * address whose throttled window has ended by `now` (every window with refusals
+ * when `all`, at shutdown). Called every minute by the account scheduler.
+ * Returns how many records were written or attempted. */
+int auth_throttle_record_windows(struct auth_service *svc, int64_t now, bool all);
+
 /* Resolves a session token (hex, from the cookie): idle and absolute timeouts, the
  * account still active. Touches last_seen. AUTH_ESESSION when not valid (the
  * sessions of a disabled or locked account are deleted); AUTH_ESUSPENDED when the

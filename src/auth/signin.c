@@ -2,13 +2,17 @@
  * Sign-in. Every failure (unknown user, wrong password, locked, disabled,
  * suspended) costs the same argon2id work and gets the same answer, so neither the
  * answer nor its timing tells an attacker which usernames exist. Failures count
- * towards the account lockout and the client-address throttle; a throttled
- * address is answered before any hashing, so a flood costs nothing.
+ * towards the account lockout and the client-address throttle, counted before
+ * the hashing in the same step as the check (so concurrent attempts cannot pass
+ * the limit); a throttled address is answered before any hashing and writes
+ * nothing durable per attempt: its refusals become one `signin_throttled`
+ * record per address and window, with their count (auth_throttle_record_windows).
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "auth/auth_int.h"
 #include "auth/hash.h"
 #include "auth/password.h"
@@ -45,11 +49,10 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 	if (!signin_input_ok(username, password))
 		return AUTH_EINVAL;
 	int64_t now = clock_now();
-	if (auth_throttle_blocked(svc->throttle, ip, now, &out->retry_after)) {
-		const char *kv[] = {"username", username, NULL};
-		auth_audit(svc, "signin_throttled", username, NULL, ip, kv);
+	/* Counted as a failure now; given back below when it turns out not to be one. */
+	int64_t counted_at = now;
+	if (!auth_throttle_take(svc->throttle, ip, now, &out->retry_after))
 		return AUTH_ETHROTTLED;
-	}
 	int rc = store_user_get_by_name(svc->st, username, &u);
 	if (rc != STORE_OK && rc != STORE_ENOTFOUND)
 		return AUTH_ESTORE;
@@ -60,7 +63,6 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 	else
 		password_hash_dummy_verify(password);
 	if (!found) {
-		auth_throttle_fail(svc->throttle, ip, now);
 		audit_fail(svc, username, NULL, ip, "unknown_user");
 		return AUTH_ECREDENTIALS;
 	}
@@ -100,8 +102,8 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 		return AUTH_ESTORE;
 
 	if (reason) {
-		if (failed)
-			auth_throttle_fail(svc->throttle, ip, now);
+		/* counted whatever the password: a locked account must not tell a right
+		 * one by a throttle that comes later */
 		audit_fail(svc, username, u.agency, ip, reason);
 		if (locked_now) {
 			char until[32] = "until unlocked";
@@ -124,6 +126,7 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 		}
 		sodium_memzero(fresh, sizeof fresh);
 	}
+	auth_throttle_forgive(svc->throttle, ip, counted_at);
 	rc = auth_session_open(svc, &u, ip, out);
 	if (rc)
 		return rc;
@@ -138,4 +141,33 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 		return AUTH_EAUDIT;
 	}
 	return AUTH_OK;
+}
+
+static void report_one(const struct auth_throttle_report *r, void *arg)
+{
+	struct auth_service *svc = arg;
+	char from[32], to[32];
+	clock_format_rfc3339(r->window_start, from, sizeof from);
+	clock_format_rfc3339(r->window_end, to, sizeof to);
+	if (!svc->audit) {
+		log_info("auth", "%s: %d sign-in attempts refused (throttled) from %s to %s", r->ip, r->refused, from, to);
+		return;
+	}
+	json_t *payload = json_pack("{s:i, s:s, s:s, s:I}", "refused", r->refused, "window_start", from, "window_end",
+				    to, "window_seconds", (json_int_t)(r->window_end - r->window_start));
+	struct audit_event ev = {.type = "signin_throttled", .actor = "-", .ip = r->ip, .payload = payload};
+	uint64_t seq;
+	if (payload && audit_append(svc->audit, &ev, &seq) != AUDIT_OK)
+		log_error("auth", "audit log unavailable: %d throttled sign-ins from %s (%s to %s) not recorded",
+			  r->refused, r->ip, from, to);
+	json_decref(payload);
+}
+
+int auth_throttle_record_windows(struct auth_service *svc, int64_t now, bool all)
+{
+	int lost = 0;
+	int n = auth_throttle_take_reports(svc->throttle, now, all, report_one, svc, &lost);
+	if (lost)
+		log_warn("auth", "%d windows of throttled sign-ins not recorded: too many addresses at once", lost);
+	return n;
 }

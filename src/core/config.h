@@ -71,6 +71,8 @@ struct config {
 		int retention_months;
 		int checkpoint_records;
 		bool syslog;
+		int free_warn_mib;
+		int free_reserve_mib;
 	} audit;
 	struct {
 		int enumeration_count;
@@ -80,6 +82,7 @@ struct config {
 		int brute_force_window_seconds;
 		int spray_accounts;
 		int spray_window_seconds;
+		int throttle_flood_count;
 		int dossier_citizens;
 		int dossier_window_seconds;
 		int concurrent_ip_window_seconds;

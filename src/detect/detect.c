@@ -18,6 +18,7 @@
 
 static const char *const rule_names[] = {"brute_force", "password_spray", "enumeration", "offhours",
 					 "multi_ip", "new_ip", "dossier_reuse", "volume", "dormant",
+					 "signin_flood", /* detect_rules_throttle.c */
 					 /* access-log findings (weblog_alert.c) */
 					 "weblog_scanner", "weblog_injection", "weblog_brute_force", "weblog_rate",
 					 /* the web-root watcher (src/fim/watch.c) */
@@ -235,7 +236,9 @@ static void feed(struct detect *d, const json_t *record, int64_t seen_ms)
 	r.payload = json_object_get(record, "payload");
 	r.holiday = detect_is_holiday(d->deps.cfg, r.t);
 	pthread_mutex_lock(&d->mu);
-	if (auth)
+	if (strcmp(r.type, "signin_throttled") == 0)
+		detect_rules_throttle(d, &r);
+	else if (auth)
 		detect_rules_auth(d, &r);
 	else
 		detect_rules_lookup(d, &r);

@@ -106,6 +106,7 @@ struct detect {
 	bool checker_on, checker_stop;
 	int period;
 	bool audit_down;
+	bool disk_low;              /* disk_space_low raised and the space not back yet */
 
 	int64_t last_latency_ms;     /* under qmu */
 	int64_t blocks_full_alerted; /* last block_table_full alert, under bmu */
@@ -141,6 +142,8 @@ void detect_raise(struct detect *d, const struct detect_record *r, const char *r
 
 void detect_rules_auth(struct detect *d, const struct detect_record *r);
 void detect_rules_lookup(struct detect *d, const struct detect_record *r);
+/* detect_rules_throttle.c: signin_flood, from the signin_throttled window records. */
+void detect_rules_throttle(struct detect *d, const struct detect_record *r);
 /* The address rules (multi_ip, new_ip) on a successful use of an account. */
 void detect_rules_ips(struct detect *d, const struct detect_record *r);
 
