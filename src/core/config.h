@@ -26,6 +26,8 @@ struct config {
 		int max_connections_per_ip;
 		int connection_timeout_seconds;
 		int max_connections;
+		int request_deadline_seconds;
+		int reserved_connections;
 	} server;
 	struct {
 		char level[16];

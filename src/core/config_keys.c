@@ -28,6 +28,11 @@ const struct cfg_key cfg_keys[] = {
 	    "idle connection timeout"),
 	INT("server", "max_connections", server.max_connections, 16, 100000, "1024",
 	    "open connections in all"),
+	INT("server", "request_deadline_seconds", server.request_deadline_seconds, 1, 300, "5",
+	    "a request's headers and body must all arrive within this, however steadily they trickle"),
+	INT("server", "reserved_connections", server.reserved_connections, 0, 10000, "32",
+	    "slots kept free near max_connections by closing the oldest connections not being answered "
+	    "(at most half of max_connections)"),
 	STR("log", "level", log.level, C_LEVEL, "info", "debug, info, warn or error"),
 	INT("password", "min_length", password.min_length, 8, 128, "8",
 	    "minimum length (the province orders at least 8)"),

@@ -1,8 +1,11 @@
 /*
  * The libmicrohttpd glue: daemon options (epoll, a thread pool sized to the cores,
- * per-IP and total connection limits, timeouts, TLS), the body limit, the client
- * address (behind trusted proxies), routing, and turning a struct http_resp into
- * an MHD response with the security headers on every answer.
+ * per-IP and total connection limits, timeouts, TLS), the connection watch
+ * (request deadline, reserved slots: conn_watch.c), the body limit, what a request
+ * may not be (an encoded NUL in its target, two Content-Lengths, a Content-Length
+ * beside chunked), the client address (behind trusted proxies), routing, and
+ * turning a struct http_resp into an MHD response with the security headers on
+ * every answer.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +29,7 @@
 #include "core/net.h"
 #include "core/wipe.h"
 #include "http/app.h"
+#include "http/conn_watch.h"
 #include "http/http.h"
 #include "http/pool.h"
 #include "http/guard.h"
@@ -54,6 +59,7 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	struct http_pool *pool;     /* CPU-bound: one thread per core */
 	struct http_pool *io_pool;  /* waits on fdatasync: many threads, so many waits share one */
+	struct conn_watch *watch;   /* slow clients: the request deadline and the reserved slots */
 	struct app *app;
 	bool tls;
 	char url[96];
@@ -243,16 +249,76 @@ static void req_free(struct http_req *req)
 	}
 }
 
-static enum MHD_Result answer_error(struct http_server *srv, struct MHD_Connection *c, const char *url,
-				    const char *method, int status, const char *code)
+static enum MHD_Result answer_error_detail(struct http_server *srv, struct MHD_Connection *c, const char *url,
+					   const char *method, int status, const char *code, const char *detail,
+					   bool close_conn)
 {
 	struct http_req req;
 	struct http_resp resp = {0};
 	req_init(srv, c, &req, url, method);
-	http_resp_error(&req, &resp, status, code, NULL);
+	http_resp_error(&req, &resp, status, code, detail ? json_pack("{s:s}", "detail", detail) : NULL);
+	if (close_conn)
+		http_resp_header(&resp, "Connection", "close");
+	conn_watch_request_read(c);
 	enum MHD_Result ok = send_resp(srv, c, &req, &resp);
 	resp_free(&resp);
 	return ok;
+}
+
+static enum MHD_Result answer_error(struct http_server *srv, struct MHD_Connection *c, const char *url,
+				    const char *method, int status, const char *code)
+{
+	return answer_error_detail(srv, c, url, method, status, code, NULL, false);
+}
+
+struct framing {
+	const char *length;   /* the first Content-Length */
+	bool lengths_differ;
+	bool chunked;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct framing *f = cls;
+	if (!key || !value)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->length && strcmp(f->length, value) != 0)
+			f->lengths_differ = true;
+		else if (strchr(value, ','))
+			f->lengths_differ = true; /* a list, "5, 6" or even "5, 5": refused as well */
+		if (!f->length)
+			f->length = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->chunked = true; /* any transfer coding: its length is not Content-Length's */
+	}
+	return MHD_YES;
+}
+
+/* Why the request's framing is ambiguous (RFC 9112 §6.3: a proxy and this server
+ * could split the stream differently), or NULL. */
+static const char *framing_problem(struct MHD_Connection *c)
+{
+	struct framing f = {0};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.lengths_differ)
+		return "the request has more than one Content-Length";
+	if (f.length && f.chunked)
+		return "the request has both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
+/* libmicrohttpd's URI log callback: the request line has come, with its target
+ * still encoded. A %00 would decode to a NUL that cuts the path short
+ * ("/static/core.js%00.html" served core.js), so it is refused (on_request). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	conn_watch_request_begins(c);
+	if (uri && strstr(uri, "%00"))
+		conn_watch_mark_nul(c);
+	return NULL;
 }
 
 static void log_request(struct conn_ctx *ctx)
@@ -417,6 +483,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		ctx->srv = srv;
 		ctx->conn = c;
 		*con_cls = ctx;
+		if (conn_watch_has_nul(c)) {
+			ctx->state = CONN_ANSWERED;
+			return answer_error_detail(srv, c, url, method, 400, "invalid_request",
+						   "the request target holds an encoded NUL (%00)", true);
+		}
+		const char *framing = framing_problem(c);
+		if (framing) {
+			ctx->state = CONN_ANSWERED;
+			return answer_error_detail(srv, c, url, method, 400, "invalid_request", framing, true);
+		}
 		/* Refuse an announced oversized body before reading any of it. */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
@@ -447,6 +523,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return ctx->len > HTTP_BODY_MAX + DISCARD_MAX ? MHD_NO : MHD_YES;
 	}
+	if (ctx->state == CONN_READING && *upload_data_size == 0)
+		conn_watch_request_read(c); /* all of it has come: no deadline while it is answered */
 	if (ctx->state != CONN_READING) {
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -495,10 +573,10 @@ static void ctx_free(struct conn_ctx *ctx)
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)c;
 	(void)toe;
 	struct http_server *srv = cls;
 	struct conn_ctx *ctx = *con_cls;
+	conn_watch_request_done(c);
 	if (!ctx)
 		return;
 	*con_cls = NULL;
@@ -614,12 +692,14 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 	 * their memory is bounded by threads x the argon2id memory cost. */
 	srv->pool = http_pool_new(threads, POOL_QUEUE);
 	srv->io_pool = http_pool_new(IO_POOL_THREADS, IO_POOL_QUEUE);
-	if (!srv->pool || !srv->io_pool) {
+	srv->watch = conn_watch_new(cfg->server.max_connections, cfg->server.reserved_connections,
+				    cfg->server.request_deadline_seconds * 1000);
+	if (!srv->pool || !srv->io_pool || !srv->watch) {
 		snprintf(why, why_size, "cannot start the worker pool");
 		goto out;
 	}
 	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv,
+		flags, 0, conn_watch_accept, srv->watch, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr.ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -628,6 +708,8 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->server.connection_timeout_seconds,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_watch_notify, srv->watch,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
@@ -652,6 +734,7 @@ out:
 	if (rc) {
 		http_pool_free(srv->pool);
 		http_pool_free(srv->io_pool);
+		conn_watch_free(srv->watch);
 		pthread_cond_destroy(&srv->callbacks);
 		pthread_mutex_destroy(&srv->mu);
 		free(srv);
@@ -750,6 +833,7 @@ void http_server_stop(struct http_server *srv)
 	MHD_stop_daemon(srv->daemon);
 	if (listen_fd != MHD_INVALID_SOCKET)
 		close(listen_fd);
+	conn_watch_free(srv->watch);
 	pthread_mutex_lock(&srv->mu);
 	struct conn_ctx *ctx = srv->deferred_head;
 	srv->deferred_head = NULL;
