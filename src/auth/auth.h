@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -53,6 +54,11 @@ struct auth_service {
 	const struct config *cfg;
 	struct audit *audit;            /* may be NULL in unit tests: events then go to the log */
 	struct auth_throttle *throttle;
+	/* Failed sign-ins per account that the store could not record (full or
+	 * failing disk), in memory: at [lockout] max_failures the account answers
+	 * as locked until its window ends. Keyed by the name typed. */
+	struct auth_throttle *unrecorded;
+	_Atomic unsigned long long unrecorded_total; /* such failures since start (the detector's alert) */
 	pthread_mutex_t mu;             /* serialises read-modify-write of account state */
 	const char *data_dir;           /* DATA, for keys/totp.key; NULL: no second factor (totp.h) */
 	struct auth_session_cache *sessions; /* resolved sessions (session_cache.h); NULL: none */

@@ -7,6 +7,11 @@
  * the limit); a throttled address is answered before any hashing and writes
  * nothing durable per attempt: its refusals become one `signin_throttled`
  * record per address and window, with their count (auth_throttle_record_windows).
+ * When the store cannot read or record an attempt (a full or failing disk), the
+ * answer is still the same 401, whatever the password and the account's state:
+ * the failure is counted in memory for the address and the account (which
+ * answers as locked at [lockout] max_failures), logged, and counted for the
+ * detector's signin_unrecorded alert.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -35,6 +40,18 @@ static void audit_fail(struct auth_service *svc, const char *username, const cha
 	auth_audit(svc, "signin_fail", username, agency, ip, kv);
 }
 
+/* An attempt the store could not read or record: the answer of any failed
+ * sign-in. The address's throttle has counted it already (auth_throttle_take). */
+static int fail_unrecorded(struct auth_service *svc, const char *username, const char *ip, int64_t now)
+{
+	auth_throttle_fail(svc->unrecorded, username, now);
+	atomic_fetch_add(&svc->unrecorded_total, 1);
+	log_error("auth", "the store cannot read or record a sign-in of %s from %s: answered as failed, counted "
+		  "in memory", username, ip);
+	audit_fail(svc, username, NULL, ip, "store_unavailable");
+	return AUTH_ECREDENTIALS;
+}
+
 int auth_signin(struct auth_service *svc, const char *username, const char *password, const char *ip,
 		struct auth_signin_result *out)
 {
@@ -54,14 +71,19 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 	if (!auth_throttle_take(svc->throttle, ip, now, &out->retry_after))
 		return AUTH_ETHROTTLED;
 	int rc = store_user_get_by_name(svc->st, username, &u);
-	if (rc != STORE_OK && rc != STORE_ENOTFOUND)
-		return AUTH_ESTORE;
 	bool found = rc == STORE_OK;
 	bool match = false;
 	if (found)
 		match = password_hash_verify(u.password_hash, password) == 0;
 	else
-		password_hash_dummy_verify(password);
+		password_hash_dummy_verify(password); /* the same work when the store cannot say either */
+	if (rc != STORE_OK && rc != STORE_ENOTFOUND)
+		return fail_unrecorded(svc, username, ip, now);
+	if (auth_throttle_blocked(svc->unrecorded, username, clock_now(), NULL)) {
+		/* locked by failures the store could not record: as a locked account */
+		audit_fail(svc, username, found ? u.agency : NULL, ip, "locked");
+		return AUTH_ECREDENTIALS;
+	}
 	if (!found) {
 		audit_fail(svc, username, NULL, ip, "unknown_user");
 		return AUTH_ECREDENTIALS;
@@ -74,7 +96,7 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 	rc = store_user_get_by_name(svc->st, username, &u);
 	if (rc) {
 		pthread_mutex_unlock(&svc->mu);
-		return AUTH_ESTORE;
+		return fail_unrecorded(svc, username, ip, now);
 	}
 	bool unlocked = auth_lockout_expire(&u, now);
 	const char *reason = NULL;
@@ -98,8 +120,8 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 		rc = store_user_save(svc->st, &u);
 	}
 	pthread_mutex_unlock(&svc->mu);
-	if (rc)
-		return AUTH_ESTORE;
+	if (rc) /* a failure or a success alike: the answer must not tell them apart */
+		return fail_unrecorded(svc, username, ip, now);
 
 	if (reason) {
 		/* counted whatever the password: a locked account must not tell a right
@@ -126,10 +148,12 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 		}
 		sodium_memzero(fresh, sizeof fresh);
 	}
-	auth_throttle_forgive(svc->throttle, ip, counted_at);
 	rc = auth_session_open(svc, &u, ip, out);
-	if (rc)
-		return rc;
+	if (rc) {
+		sodium_memzero(out, sizeof *out);
+		return fail_unrecorded(svc, username, ip, now);
+	}
+	auth_throttle_forgive(svc->throttle, ip, counted_at);
 	/* No session leaves without its record (fail closed): if the audit log
 	 * cannot take signin_ok, the session just opened is deleted unused. */
 	const char *kv[] = {"username", username, NULL};

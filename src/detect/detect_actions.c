@@ -361,6 +361,29 @@ static void detect_check_disk(struct detect *d, int64_t now)
 	d->disk_low = low;
 }
 
+/* Sign-ins the store could not read or record (answered 401, counted in memory
+ * only): signin_unrecorded (high) at most once a check while they go on. */
+static void detect_check_unrecorded(struct detect *d, int64_t now)
+{
+	if (!d->deps.auth)
+		return;
+	unsigned long long n = atomic_load(&d->deps.auth->unrecorded_total);
+	if (n > d->unrecorded_seen) {
+		struct store_alert a = {.created_at = now};
+		snprintf(a.rule, sizeof a.rule, "signin_unrecorded");
+		snprintf(a.severity, sizeof a.severity, "high");
+		snprintf(a.detail, sizeof a.detail,
+			 "{\"count\": %llu, \"total\": %llu, \"message\": \"the store could not read or record "
+			 "sign-ins; they were answered as failed and counted in memory only\"}",
+			 n - d->unrecorded_seen, n);
+		if (incident_alert_record(d->deps.st, d->deps.cfg, &a, false))
+			log_error("detect", "cannot store the signin_unrecorded alert (the store is failing)");
+		notify_alert(d->deps.notify, d->deps.st, &a);
+		log_error("detect", "alert: %llu sign-in(s) the store could not record", n - d->unrecorded_seen);
+	}
+	d->unrecorded_seen = n;
+}
+
 void detect_check_once(struct detect *d, int64_t now)
 {
 	int raised = 0;
@@ -380,6 +403,7 @@ void detect_check_once(struct detect *d, int64_t now)
 		d->audit_down = down;
 	}
 	detect_check_disk(d, now);
+	detect_check_unrecorded(d, now);
 	pthread_mutex_lock(&d->bmu);
 	for (size_t i = 0; i < d->nblocks;)
 		if (d->blocks[i].expires_at <= now)

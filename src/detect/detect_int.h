@@ -107,6 +107,7 @@ struct detect {
 	int period;
 	bool audit_down;
 	bool disk_low;              /* disk_space_low raised and the space not back yet */
+	unsigned long long unrecorded_seen; /* auth's unrecorded_total at the last check */
 
 	int64_t last_latency_ms;     /* under qmu */
 	int64_t blocks_full_alerted; /* last block_table_full alert, under bmu */

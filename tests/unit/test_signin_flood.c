@@ -4,7 +4,11 @@
  * the count, once the window ends); the throttle's check and count are one step,
  * so concurrent wrong passwords from one address get exactly ip_max_failures
  * password checks; and the detector's signin_flood rule raises an alert and
- * blocks an address whose window count reaches throttle_flood_count.
+ * blocks an address whose window count reaches throttle_flood_count. While the
+ * store cannot record anything (made read-only), every sign-in answers the same
+ * 401 whatever the password and the account's state, the failures are counted
+ * in memory (the account answers as locked at max_failures), and the detector
+ * raises signin_unrecorded.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +21,7 @@
 
 #include "auth/auth.h"
 #include "detect/detect.h"
+#include "store/store_int.h"
 
 #define NOW ((int64_t)1788836400)
 
@@ -197,6 +202,75 @@ static void test_flood_rule_blocks(void **state)
 	detect_close(d);
 }
 
+/* The disk is full, as far as the store can tell: every write fails, reads work. */
+static void store_read_only(struct fx *f, bool on)
+{
+	pthread_mutex_lock(&f->in.st->mu);
+	assert_int_equal(sqlite3_exec(f->in.st->db, on ? "PRAGMA query_only = ON" : "PRAGMA query_only = OFF", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	pthread_mutex_unlock(&f->in.st->mu);
+}
+
+static int count_rule(const struct store_alert *a, void *arg)
+{
+	*(int *)arg += strcmp(a->rule, "signin_unrecorded") == 0;
+	return 0;
+}
+
+static void test_store_failing_same_answer(void **state)
+{
+	struct fx *f = *state;
+	struct auth_signin_result r;
+	char ip[32], otp_a[AUTH_OTP_MAX], otp_b[AUTH_OTP_MAX];
+	int k = 0;
+	auth_service_free(&f->svc);
+	f->in.cfg.lockout.max_failures = 3;
+	assert_int_equal(auth_service_init(&f->svc, f->in.st, &f->in.cfg, f->audit), 0);
+	struct store_user u;
+	const char *field;
+	assert_int_equal(store_user_get_by_name(f->in.st, "cb.a", &u), 0);
+	assert_int_equal(auth_user_reset_password(&f->svc, NULL, u.id, otp_a), 0);
+	struct auth_new_user other = {"cb.b", "Cán Bộ B", "SO.A", "officer"};
+	assert_int_equal(auth_user_create(&f->svc, NULL, &other, &u, otp_b, &field), 0);
+	/* cb.a locked the ordinary way, while the store works */
+	for (int i = 0; i < 3; i++) {
+		snprintf(ip, sizeof ip, "192.0.2.%d", ++k);
+		assert_int_equal(auth_signin(&f->svc, "cb.a", "Wrong!pass1", ip, &r), AUTH_ECREDENTIALS);
+	}
+	assert_int_equal(store_user_get_by_name(f->in.st, "cb.a", &u), 0);
+	assert_string_equal(u.status, "locked");
+
+	store_read_only(f, true);
+	/* a locked account: the same answer for a wrong and the right password */
+	snprintf(ip, sizeof ip, "192.0.2.%d", ++k);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", "Wrong!pass1", ip, &r), AUTH_ECREDENTIALS);
+	snprintf(ip, sizeof ip, "192.0.2.%d", ++k);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", otp_a, ip, &r), AUTH_ECREDENTIALS);
+	/* an active account: failures the store cannot record still count (in memory) */
+	for (int i = 0; i < 3; i++) {
+		snprintf(ip, sizeof ip, "192.0.2.%d", ++k);
+		assert_int_equal(auth_signin(&f->svc, "cb.b", "Wrong!pass1", ip, &r), AUTH_ECREDENTIALS);
+	}
+	snprintf(ip, sizeof ip, "192.0.2.%d", ++k);
+	assert_int_equal(auth_signin(&f->svc, "cb.b", otp_b, ip, &r), AUTH_ECREDENTIALS);
+	assert_true(atomic_load(&f->svc.unrecorded_total) >= 4);
+	store_read_only(f, false);
+
+	/* the detector's minute check raises the alert (once the store takes it) */
+	char why[256];
+	struct detect *d = NULL;
+	struct detect_deps dd = {.cfg = &f->in.cfg, .st = f->in.st, .auth = &f->svc, .audit = f->audit};
+	assert_int_equal(detect_open(&dd, &d, why, sizeof why), 0);
+	detect_check_once(d, NOW);
+	detect_check_once(d, NOW + 60);
+	int n = 0;
+	store_alert_list(f->in.st, NULL, 0, 1000, count_rule, &n);
+	assert_int_equal(n, 1);
+	detect_stop(d);
+	detect_close(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_failures_counted_atomically, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_good_signin_not_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_rule_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_failing_same_answer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
