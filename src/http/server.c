@@ -372,6 +372,8 @@ void http_req_defer(struct http_req *req, void (*then)(struct http_req *req, str
 	req->then = then;
 	req->then_arg = arg;
 	ctx->state = CONN_IN_POOL;
+	/* Suspended before it is listed: a stop that cancels it may resume it at once. */
+	MHD_suspend_connection(ctx->conn);
 	pthread_mutex_lock(&srv->mu);
 	ctx->callback_pending = true;
 	ctx->dnext = srv->deferred_head;
@@ -381,7 +383,6 @@ void http_req_defer(struct http_req *req, void (*then)(struct http_req *req, str
 	srv->deferred_head = ctx;
 	srv->callbacks_pending++;
 	pthread_mutex_unlock(&srv->mu);
-	MHD_suspend_connection(ctx->conn);
 }
 
 /* From any thread (the audit writer's): the work is done. A request the server
@@ -441,7 +442,13 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	req->body_len = ctx->len;
 	int m = router_match(http_routes, http_routes_count, req, &ctx->route, ctx->scratch, sizeof ctx->scratch,
 			     allow, sizeof allow);
-	if (m == ROUTER_FOUND && http_ip_refused(req, resp)) {
+	if (srv->stopping) {
+		/* a kept-alive connection's next request while the server stops: nothing new
+		 * may wait on the audit writer after http_server_stop has answered those that do */
+		http_resp_error(req, resp, 503, "service_unavailable", NULL);
+		http_resp_header(resp, "Retry-After", "1");
+		http_resp_header(resp, "Connection", "close");
+	} else if (m == ROUTER_FOUND && http_ip_refused(req, resp)) {
 		/* answered 403 ip_blocked */
 	} else if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO)) &&
 		   !((ctx->route->flags & HTTP_ROUTE_IO_FAST) && srv->io_inline)) {
