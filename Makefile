@@ -8,7 +8,7 @@ ASAN    := build-asan
 DEMO_DIR ?= demo-data
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all deps build build-asan check test test-asan test-browser demo bench fuzz clean
+.PHONY: all deps build build-asan check check-heavy test test-asan test-browser demo bench fuzz clean
 
 all: build
 
@@ -28,12 +28,12 @@ build-asan: deps $(ASAN)/Makefile
 	cmake --build $(ASAN) -j $(JOBS)
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE heavy
 
 test-asan: build-asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS)
+	  ctest --output-on-failure -j $(JOBS) -LE heavy
 
 # The console in Debian's chromium (tests/browser; installs chromium and
 # playwright-core when missing).
@@ -43,6 +43,11 @@ test-browser: build
 # The whole suite twice (gcc build, then clang ASan+UBSan build), then the browser tests.
 check: test test-asan test-browser
 	@echo "make check: all tests passed (normal and ASan+UBSan builds, browser)"
+
+# Heavy suites (tests/heavy: slow-client attacks), against the sanitizer-free
+# build, one at a time: they measure answers under load.
+check-heavy: build
+	cd $(BUILD) && ctest --output-on-failure -L heavy
 
 demo: build
 	./$(BUILD)/canhgac demo --data $(DEMO_DIR) --listen $(LISTEN)

@@ -33,8 +33,11 @@ int auth_service_init(struct auth_service *svc, struct store *st, const struct c
 	svc->throttle = auth_throttle_new(cfg->lockout.ip_max_failures, cfg->lockout.window_seconds);
 	if (!svc->throttle)
 		return AUTH_ESTORE;
-	svc->sessions = auth_session_cache_new(AUTH_SESSION_CACHE_SLOTS);
+	svc->unrecorded = auth_throttle_new(cfg->lockout.max_failures, cfg->lockout.window_seconds);
+	svc->sessions = svc->unrecorded ? auth_session_cache_new(AUTH_SESSION_CACHE_SLOTS) : NULL;
 	if (!svc->sessions) {
+		auth_throttle_free(svc->unrecorded);
+		svc->unrecorded = NULL;
 		auth_throttle_free(svc->throttle);
 		svc->throttle = NULL;
 		return AUTH_ESTORE;
@@ -48,6 +51,8 @@ void auth_service_free(struct auth_service *svc)
 	if (!svc->throttle)
 		return;
 	auth_throttle_free(svc->throttle);
+	auth_throttle_free(svc->unrecorded);
+	svc->unrecorded = NULL;
 	auth_session_cache_free(svc->sessions);
 	svc->sessions = NULL;
 	pthread_mutex_destroy(&svc->mu);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -53,6 +54,11 @@ struct auth_service {
 	const struct config *cfg;
 	struct audit *audit;            /* may be NULL in unit tests: events then go to the log */
 	struct auth_throttle *throttle;
+	/* Failed sign-ins per account that the store could not record (full or
+	 * failing disk), in memory: at [lockout] max_failures the account answers
+	 * as locked until its window ends. Keyed by the name typed. */
+	struct auth_throttle *unrecorded;
+	_Atomic unsigned long long unrecorded_total; /* such failures since start (the detector's alert) */
 	pthread_mutex_t mu;             /* serialises read-modify-write of account state */
 	const char *data_dir;           /* DATA, for keys/totp.key; NULL: no second factor (totp.h) */
 	struct auth_session_cache *sessions; /* resolved sessions (session_cache.h); NULL: none */
@@ -107,6 +113,12 @@ int auth_signin_otp(struct auth_service *svc, const char *username, const char *
 #define AUTH_USER_AGENT_MAX 200
 int auth_signin_client(struct auth_service *svc, const char *username, const char *password, const char *otp,
 		       const char *ip, const char *user_agent, struct auth_signin_result *out);
+
+/* Writes one `signin_throttled` audit record (refused count, window) for each
+ * address whose throttled window has ended by `now` (every window with refusals
+ * when `all`, at shutdown). Called every minute by the account scheduler.
+ * Returns how many records were written or attempted. */
+int auth_throttle_record_windows(struct auth_service *svc, int64_t now, bool all);
 
 /* Resolves a session token (hex, from the cookie): idle and absolute timeouts, the
  * account still active. Touches last_seen. AUTH_ESESSION when not valid (the

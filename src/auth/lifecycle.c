@@ -128,6 +128,7 @@ static void *scheduler_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (auth_lifecycle_run(s->svc, clock_now()))
 			log_warn("auth", "lifecycle run incomplete; retrying in %d s", LIFECYCLE_PERIOD_SECONDS);
+		auth_throttle_record_windows(s->svc, clock_now(), false); /* throttled windows that ended */
 		pthread_mutex_lock(&s->mu);
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
@@ -170,6 +171,7 @@ void auth_scheduler_stop(struct auth_scheduler *s)
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
+	auth_throttle_record_windows(s->svc, clock_now(), true); /* windows still open: their count so far */
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

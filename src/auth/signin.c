@@ -2,13 +2,22 @@
  * Sign-in. Every failure (unknown user, wrong password, locked, disabled,
  * suspended) costs the same argon2id work and gets the same answer, so neither the
  * answer nor its timing tells an attacker which usernames exist. Failures count
- * towards the account lockout and the client-address throttle; a throttled
- * address is answered before any hashing, so a flood costs nothing.
+ * towards the account lockout and the client-address throttle, counted before
+ * the hashing in the same step as the check (so concurrent attempts cannot pass
+ * the limit); a throttled address is answered before any hashing and writes
+ * nothing durable per attempt: its refusals become one `signin_throttled`
+ * record per address and window, with their count (auth_throttle_record_windows).
+ * When the store cannot read or record an attempt (a full or failing disk), the
+ * answer is still the same 401, whatever the password and the account's state:
+ * the failure is counted in memory for the address and the account (which
+ * answers as locked at [lockout] max_failures), logged, and counted for the
+ * detector's signin_unrecorded alert.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "auth/auth_int.h"
 #include "auth/hash.h"
 #include "auth/password.h"
@@ -29,6 +38,18 @@ static void audit_fail(struct auth_service *svc, const char *username, const cha
 {
 	const char *kv[] = {"username", username, "reason", reason, NULL};
 	auth_audit(svc, "signin_fail", username, agency, ip, kv);
+}
+
+/* An attempt the store could not read or record: the answer of any failed
+ * sign-in. The address's throttle has counted it already (auth_throttle_take). */
+static int fail_unrecorded(struct auth_service *svc, const char *username, const char *ip, int64_t now)
+{
+	auth_throttle_fail(svc->unrecorded, username, now);
+	atomic_fetch_add(&svc->unrecorded_total, 1);
+	log_error("auth", "the store cannot read or record a sign-in of %s from %s: answered as failed, counted "
+		  "in memory", username, ip);
+	audit_fail(svc, username, NULL, ip, "store_unavailable");
+	return AUTH_ECREDENTIALS;
 }
 
 int auth_signin(struct auth_service *svc, const char *username, const char *password, const char *ip,
@@ -61,22 +82,25 @@ int auth_signin_client(struct auth_service *svc, const char *username, const cha
 	if (!signin_input_ok(username, password))
 		return AUTH_EINVAL;
 	int64_t now = clock_now();
-	if (auth_throttle_blocked(svc->throttle, ip, now, &out->retry_after)) {
-		const char *kv[] = {"username", username, NULL};
-		auth_audit(svc, "signin_throttled", username, NULL, ip, kv);
+	/* Counted as a failure now; given back below when it turns out not to be one. */
+	int64_t counted_at = now;
+	if (!auth_throttle_take(svc->throttle, ip, now, &out->retry_after))
 		return AUTH_ETHROTTLED;
-	}
 	int rc = store_user_get_by_name(svc->st, username, &u);
-	if (rc != STORE_OK && rc != STORE_ENOTFOUND)
-		return AUTH_ESTORE;
 	bool found = rc == STORE_OK;
 	bool match = false;
 	if (found)
 		match = password_hash_verify(u.password_hash, password) == 0;
 	else
-		password_hash_dummy_verify(password);
+		password_hash_dummy_verify(password); /* the same work when the store cannot say either */
+	if (rc != STORE_OK && rc != STORE_ENOTFOUND)
+		return fail_unrecorded(svc, username, ip, now);
+	if (auth_throttle_blocked(svc->unrecorded, username, clock_now(), NULL)) {
+		/* locked by failures the store could not record: as a locked account */
+		audit_fail(svc, username, found ? u.agency : NULL, ip, "locked");
+		return AUTH_ECREDENTIALS;
+	}
 	if (!found) {
-		auth_throttle_fail(svc->throttle, ip, now);
 		audit_fail(svc, username, NULL, ip, "unknown_user");
 		return AUTH_ECREDENTIALS;
 	}
@@ -88,7 +112,7 @@ int auth_signin_client(struct auth_service *svc, const char *username, const cha
 	rc = store_user_get_by_name(svc->st, username, &u);
 	if (rc) {
 		pthread_mutex_unlock(&svc->mu);
-		return AUTH_ESTORE;
+		return fail_unrecorded(svc, username, ip, now);
 	}
 	bool unlocked = auth_lockout_expire(&u, now);
 	const char *reason = NULL;
@@ -112,12 +136,12 @@ int auth_signin_client(struct auth_service *svc, const char *username, const cha
 		rc = store_user_save(svc->st, &u);
 	}
 	pthread_mutex_unlock(&svc->mu);
-	if (rc)
-		return AUTH_ESTORE;
+	if (rc) /* a failure or a success alike: the answer must not tell them apart */
+		return fail_unrecorded(svc, username, ip, now);
 
 	if (reason) {
-		if (failed)
-			auth_throttle_fail(svc->throttle, ip, now);
+		/* counted whatever the password: a locked account must not tell a right
+		 * one by a throttle that comes later */
 		audit_fail(svc, username, u.agency, ip, reason);
 		if (locked_now) {
 			char until[32] = "until unlocked";
@@ -141,8 +165,11 @@ int auth_signin_client(struct auth_service *svc, const char *username, const cha
 		sodium_memzero(fresh, sizeof fresh);
 	}
 	rc = auth_session_open(svc, &u, ip, out);
-	if (rc)
-		return rc;
+	if (rc) {
+		sodium_memzero(out, sizeof *out);
+		return fail_unrecorded(svc, username, ip, now);
+	}
+	auth_throttle_forgive(svc->throttle, ip, counted_at);
 	/* No session leaves without its record (fail closed): if the audit log
 	 * cannot take signin_ok, the session just opened is deleted unused. */
 	char ua[AUTH_USER_AGENT_MAX + 1];
@@ -156,4 +183,33 @@ int auth_signin_client(struct auth_service *svc, const char *username, const cha
 		return AUTH_EAUDIT;
 	}
 	return AUTH_OK;
+}
+
+static void report_one(const struct auth_throttle_report *r, void *arg)
+{
+	struct auth_service *svc = arg;
+	char from[32], to[32];
+	clock_format_rfc3339(r->window_start, from, sizeof from);
+	clock_format_rfc3339(r->window_end, to, sizeof to);
+	if (!svc->audit) {
+		log_info("auth", "%s: %d sign-in attempts refused (throttled) from %s to %s", r->ip, r->refused, from, to);
+		return;
+	}
+	json_t *payload = json_pack("{s:i, s:s, s:s, s:I}", "refused", r->refused, "window_start", from, "window_end",
+				    to, "window_seconds", (json_int_t)(r->window_end - r->window_start));
+	struct audit_event ev = {.type = "signin_throttled", .actor = "-", .ip = r->ip, .payload = payload};
+	uint64_t seq;
+	if (payload && audit_append(svc->audit, &ev, &seq) != AUDIT_OK)
+		log_error("auth", "audit log unavailable: %d throttled sign-ins from %s (%s to %s) not recorded",
+			  r->refused, r->ip, from, to);
+	json_decref(payload);
+}
+
+int auth_throttle_record_windows(struct auth_service *svc, int64_t now, bool all)
+{
+	int lost = 0;
+	int n = auth_throttle_take_reports(svc->throttle, now, all, report_one, svc, &lost);
+	if (lost)
+		log_warn("auth", "%d windows of throttled sign-ins not recorded: too many addresses at once", lost);
+	return n;
 }

@@ -131,7 +131,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		goto out;
 	}
 	/* The detector: windows from the last 24 h of the audit, then fed live. */
-	struct detect_deps dd = {.cfg = &cfg, .st = st, .auth = &auth, .audit = audit, .notify = notify};
+	struct detect_deps dd = {.cfg = &cfg, .st = st, .auth = &auth, .audit = audit, .notify = notify, .data_dir = dir};
 	if (detect_open(&dd, &detect, why, sizeof why) || detect_rebuild(detect, dir, why, sizeof why) ||
 	    audit_subscribe(audit, detect_listener, detect) || detect_checker_start(detect, 60)) {
 		fprintf(stderr, "canhgac serve: %s\n", why);

@@ -26,6 +26,8 @@ struct config {
 		int max_connections_per_ip;
 		int connection_timeout_seconds;
 		int max_connections;
+		int request_deadline_seconds;
+		int reserved_connections;
 	} server;
 	struct {
 		char level[16];
@@ -92,6 +94,8 @@ struct config {
 		int retention_months;
 		int checkpoint_records;
 		bool syslog;
+		int free_warn_mib;
+		int free_reserve_mib;
 	} audit;
 	struct {
 		int enumeration_count;
@@ -101,6 +105,7 @@ struct config {
 		int brute_force_window_seconds;
 		int spray_accounts;
 		int spray_window_seconds;
+		int throttle_flood_count;
 		int dossier_citizens;
 		int dossier_window_seconds;
 		int concurrent_ip_window_seconds;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 int datadir_path(const char *dir, const char *name, char *out, size_t size)
@@ -102,4 +103,13 @@ int datadir_fsync(const char *dir)
 	close(fd);
 	errno = err;
 	return rc;
+}
+
+int datadir_free_mib(const char *dir, long long *mib)
+{
+	struct statvfs sv;
+	if (statvfs(dir, &sv) != 0)
+		return -1;
+	*mib = (long long)((unsigned long long)sv.f_bavail * sv.f_frsize / (1024 * 1024));
+	return 0;
 }

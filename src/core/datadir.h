@@ -26,6 +26,10 @@ bool datadir_is_initialised(const char *dir);
  * its audit/ and keys/ subdirectories. Returns 0 or -errno, with a sentence in why. */
 int datadir_create(const char *dir, char *why, size_t why_size);
 
+/* The space left to unprivileged writers on dir's file system, in MiB. 0, or -1
+ * with errno. */
+int datadir_free_mib(const char *dir, long long *mib);
+
 /* fsync(2) of a directory, so a file created or renamed in it stays after a
  * crash. 0 or -1 with errno. */
 int datadir_fsync(const char *dir);

@@ -27,6 +27,10 @@ static const struct i18n_entry catalogue[] = {
 	 "Internal error. Try again or tell the administrator."},
 	{"service_unavailable", "Hệ thống tạm thời không phục vụ được. Vui lòng thử lại sau.",
 	 "The service is temporarily unavailable. Try again later."},
+	{"storage_low", "Ổ đĩa dữ liệu sắp đầy; tạm dừng đăng nhập để dành chỗ cho nhật ký tra cứu. Quản trị viên "
+	 "đã được cảnh báo.",
+	 "The data disk is nearly full; sign-in is paused to keep room for the audit of lookups. The administrator "
+	 "has been alerted."},
 	{"unauthorized", "Bạn cần đăng nhập.", "You need to sign in."},
 	{"forbidden", "Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."},
 	{"invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị khóa.",

@@ -38,7 +38,7 @@ static _Atomic uint64_t quota_rejects[N_SCOPES];
 
 static const char *const alert_rules[] = {
 	"brute_force", "password_spray", "enumeration", "offhours", "multi_ip", "new_ip", "dossier_reuse",
-	"volume", "dormant_active", "incident_report_due", "incident_report_overdue", "audit_unavailable",
+	"volume", "dormant_active", "signin_flood", "disk_space_low", "signin_unrecorded", "incident_report_due", "incident_report_overdue", "audit_unavailable",
 	"weblog", "fim", "other",
 };
 #define N_RULES (sizeof alert_rules / sizeof alert_rules[0])

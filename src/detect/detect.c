@@ -19,6 +19,7 @@
 static const char *const rule_names[] = {"brute_force", "password_spray", "enumeration", "offhours",
 					 "multi_ip", "new_ip", "dossier_reuse", "volume", "dormant",
 					 "dossier_refusals", "concurrent_sessions", "new_ip_burst",
+					 "signin_flood", /* detect_rules_throttle.c */
 					 /* access-log findings (weblog_alert.c) */
 					 "weblog_scanner", "weblog_injection", "weblog_brute_force", "weblog_rate",
 					 /* the web-root watcher (src/fim/watch.c) */
@@ -241,6 +242,8 @@ static void feed(struct detect *d, const json_t *record, int64_t seen_ms, bool h
 	pthread_mutex_lock(&d->mu);
 	if (history)
 		detect_rules_session_history(d, &r);
+	else if (strcmp(r.type, "signin_throttled") == 0)
+		detect_rules_throttle(d, &r);
 	else if (auth)
 		detect_rules_auth(d, &r);
 	else

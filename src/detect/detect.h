@@ -52,6 +52,7 @@ struct detect_deps {
 	struct auth_service *auth;    /* may be NULL (tests): suspensions are then only alerts */
 	struct audit *audit;          /* may be NULL: audit_unavailable is then never checked */
 	struct notify *notify;        /* may be NULL: alerts are then not sent out (webhook, syslog) */
+	const char *data_dir;         /* may be NULL: its free space is then not watched */
 };
 
 /* Creates the detector and loads the stored blocks. Checks suspend_rules and

@@ -16,6 +16,7 @@
 #include "auth/auth.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/datadir.h"
 #include "core/log.h"
 #include "core/net.h"
 #include "detect/detect_int.h"
@@ -334,6 +335,55 @@ static void notify_deadline(const struct store_alert *a, void *arg)
 	notify_alert(d->deps.notify, d->deps.st, a);
 }
 
+/* The data directory's free space: disk_space_low (high) once when it falls
+ * under [audit] free_warn_mib, again only after it has been above it. */
+static void detect_check_disk(struct detect *d, int64_t now)
+{
+	const struct config *cfg = d->deps.cfg;
+	long long mib = 0;
+	if (!d->deps.data_dir || cfg->audit.free_warn_mib <= 0 || datadir_free_mib(d->deps.data_dir, &mib) != 0)
+		return;
+	bool low = mib < cfg->audit.free_warn_mib;
+	if (low && !d->disk_low) {
+		struct store_alert a = {.created_at = now};
+		snprintf(a.rule, sizeof a.rule, "disk_space_low");
+		snprintf(a.severity, sizeof a.severity, "high");
+		snprintf(a.detail, sizeof a.detail,
+			 "{\"free_mib\": %lld, \"warn_mib\": %d, \"reserve_mib\": %d, \"message\": \"the data "
+			 "directory is running out of space; under the reserve, sign-in is refused so that lookups "
+			 "keep their audit\"}",
+			 mib, cfg->audit.free_warn_mib, cfg->audit.free_reserve_mib);
+		incident_alert_record(d->deps.st, cfg, &a, false);
+		notify_alert(d->deps.notify, d->deps.st, &a);
+		log_warn("detect", "alert: the data directory has %lld MiB free (warning under %d MiB)", mib,
+			 cfg->audit.free_warn_mib);
+	}
+	d->disk_low = low;
+}
+
+/* Sign-ins the store could not read or record (answered 401, counted in memory
+ * only): signin_unrecorded (high) at most once a check while they go on. */
+static void detect_check_unrecorded(struct detect *d, int64_t now)
+{
+	if (!d->deps.auth)
+		return;
+	unsigned long long n = atomic_load(&d->deps.auth->unrecorded_total);
+	if (n > d->unrecorded_seen) {
+		struct store_alert a = {.created_at = now};
+		snprintf(a.rule, sizeof a.rule, "signin_unrecorded");
+		snprintf(a.severity, sizeof a.severity, "high");
+		snprintf(a.detail, sizeof a.detail,
+			 "{\"count\": %llu, \"total\": %llu, \"message\": \"the store could not read or record "
+			 "sign-ins; they were answered as failed and counted in memory only\"}",
+			 n - d->unrecorded_seen, n);
+		if (incident_alert_record(d->deps.st, d->deps.cfg, &a, false))
+			log_error("detect", "cannot store the signin_unrecorded alert (the store is failing)");
+		notify_alert(d->deps.notify, d->deps.st, &a);
+		log_error("detect", "alert: %llu sign-in(s) the store could not record", n - d->unrecorded_seen);
+	}
+	d->unrecorded_seen = n;
+}
+
 void detect_check_once(struct detect *d, int64_t now)
 {
 	int raised = 0;
@@ -352,6 +402,8 @@ void detect_check_once(struct detect *d, int64_t now)
 		}
 		d->audit_down = down;
 	}
+	detect_check_disk(d, now);
+	detect_check_unrecorded(d, now);
 	pthread_mutex_lock(&d->bmu);
 	for (size_t i = 0; i < d->nblocks;)
 		if (d->blocks[i].expires_at <= now)

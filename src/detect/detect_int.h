@@ -135,6 +135,8 @@ struct detect {
 	bool checker_on, checker_stop;
 	int period;
 	bool audit_down;
+	bool disk_low;              /* disk_space_low raised and the space not back yet */
+	unsigned long long unrecorded_seen; /* auth's unrecorded_total at the last check */
 
 	int64_t last_latency_ms;     /* under qmu */
 	int64_t blocks_full_alerted; /* last block_table_full alert, under bmu */
@@ -170,6 +172,8 @@ void detect_raise(struct detect *d, const struct detect_record *r, const char *r
 
 void detect_rules_auth(struct detect *d, const struct detect_record *r);
 void detect_rules_lookup(struct detect *d, const struct detect_record *r);
+/* detect_rules_throttle.c: signin_flood, from the signin_throttled window records. */
+void detect_rules_throttle(struct detect *d, const struct detect_record *r);
 /* new_ip on a successful use of an account (sign-in or lookup). */
 void detect_rules_ips(struct detect *d, const struct detect_record *r);
 

@@ -3,7 +3,9 @@
  * GET /session lets a reloaded console pick up its session again: the CSRF token
  * is stored only as a hash, so a new one is issued (the old one stops working).
  * Sign-in runs on the worker pool (argon2id is deliberately slow), so a flood of
- * sign-ins waits in a bounded queue instead of holding the HTTP threads.
+ * sign-ins waits in a bounded queue instead of holding the HTTP threads. Under
+ * [audit] free_reserve_mib of free space sign-in is refused (503 storage_low)
+ * before it writes anything: what is left is kept for the audit of lookups.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -11,6 +13,8 @@
 
 #include "auth/password.h"
 #include "core/config.h"
+#include "core/datadir.h"
+#include "core/log.h"
 #include "http/app.h"
 #include "http/guard.h"
 #include "http/handlers.h"
@@ -43,8 +47,24 @@ static json_t *me_json(struct http_req *req, const struct auth_caller *c)
 	return j;
 }
 
+/* True (and the answer set) when the data directory is under its free-space reserve. */
+static bool storage_reserve_reached(struct http_req *req, struct http_resp *resp)
+{
+	int reserve = req->app->cfg->audit.free_reserve_mib;
+	long long mib = 0;
+	if (reserve <= 0 || !req->app->data_dir || datadir_free_mib(req->app->data_dir, &mib) != 0 || mib >= reserve)
+		return false;
+	log_warn("http", "sign-in refused: %lld MiB free in the data directory, under the %d MiB reserve", mib,
+		 reserve);
+	http_resp_error(req, resp, 503, "storage_low", NULL);
+	http_resp_header(resp, "Retry-After", "60");
+	return true;
+}
+
 void h_session_create(struct http_req *req, struct http_resp *resp)
 {
+	if (storage_reserve_reached(req, resp))
+		return;
 	json_t *body = http_req_json_object(req, resp);
 	if (!body)
 		return;

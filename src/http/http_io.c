@@ -47,17 +47,23 @@ json_t *http_req_json_object(struct http_req *req, struct http_resp *resp)
 		return NULL;
 	}
 	json_error_t err;
-	json_t *j = req->body ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err) : NULL;
+	bool empty = !req->body || req->body_len == 0;
+	json_t *j = empty ? NULL : json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
 	if (!j || !json_is_object(j)) {
-		json_t *extra = json_object();
-		if (!j)
-			json_object_set_new(extra, "detail",
-					    json_sprintf("line %d column %d: %s", err.line, err.column,
-							 req->body ? err.text : "empty body"));
+		/* Words, never the parser's text: only what the client sent is described. */
+		char detail[160];
+		if (empty)
+			snprintf(detail, sizeof detail, "the body is empty: send one JSON object");
+		else if (!j && json_error_code(&err) == json_error_duplicate_key)
+			snprintf(detail, sizeof detail, "a key appears twice in the JSON object (line %d, column %d)",
+				 err.line, err.column);
+		else if (!j)
+			snprintf(detail, sizeof detail, "the body is not valid JSON (line %d, column %d)", err.line,
+				 err.column);
 		else
-			json_object_set_new(extra, "detail", json_string("expected a JSON object"));
+			snprintf(detail, sizeof detail, "expected a JSON object");
 		json_decref(j);
-		http_resp_error(req, resp, 400, "invalid_request", extra);
+		http_resp_error(req, resp, 400, "invalid_request", json_pack("{s:s}", "detail", detail));
 		return NULL;
 	}
 	return j;

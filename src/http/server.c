@@ -1,10 +1,14 @@
 /*
  * The libmicrohttpd glue: daemon options (epoll, a thread pool sized to the cores,
- * per-IP and total connection limits, timeouts, TLS), the body limit, the client
- * address (behind trusted proxies), routing, and turning a struct http_resp into
- * an MHD response with the security headers on every answer.
+ * per-IP and total connection limits, timeouts, TLS), the connection watch
+ * (request deadline, reserved slots: conn_watch.c), the body limit, what a request
+ * may not be (an encoded NUL in its target, two Content-Lengths, a Content-Length
+ * beside chunked), the client address (behind trusted proxies), routing, and
+ * turning a struct http_resp into an MHD response with the security headers on
+ * every answer.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -14,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +29,7 @@
 #include "core/net.h"
 #include "core/wipe.h"
 #include "http/app.h"
+#include "http/conn_watch.h"
 #include "http/http.h"
 #include "http/pool.h"
 #include "http/guard.h"
@@ -44,21 +50,30 @@
  * this was a 64 KiB memset per request. */
 #define CONN_MEMORY (32 * 1024)
 #define IO_POOL_QUEUE 1024
+/* On stop, how long the deferred requests' callbacks (their audit records'
+ * fdatasync) are waited for before the server is left to the process's exit. */
+#define STOP_CALLBACK_WAIT_MS 60000
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct http_pool *pool;     /* CPU-bound: one thread per core */
 	struct http_pool *io_pool;  /* waits on fdatasync: many threads, so many waits share one */
+	struct conn_watch *watch;   /* slow clients: the request deadline and the reserved slots */
 	struct app *app;
 	bool tls;
 	char url[96];
 	struct net_cidr proxies[MAX_PROXIES];
 	int n_proxies;
 	_Atomic int stopping;       /* queued requests are answered 503, not run */
-	_Atomic int deferred;       /* connections suspended by http_req_defer, not yet resumed */
+	/* The deferred requests (http_req_defer) the server owns until both their
+	 * callback has come and their connection is done with them: under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t callbacks;   /* signalled when a deferred request's callback comes */
+	struct conn_ctx *deferred_head;
+	int callbacks_pending;
 };
 
-enum conn_state { CONN_READING = 0, CONN_TOO_LARGE, CONN_IN_POOL, CONN_DONE, CONN_ANSWERED };
+enum conn_state { CONN_READING = 0, CONN_TOO_LARGE, CONN_IN_POOL, CONN_DONE, CONN_ANSWERED, CONN_CANCELLED };
 
 /* A chunked body announces no length; MHD lets an answer be queued only before the
  * body or after all of it, so an oversized one is discarded up to this much more,
@@ -78,6 +93,11 @@ struct conn_ctx {
 	const struct http_route *route;
 	struct http_req req;
 	struct http_resp resp;
+	/* http_req_defer's bookkeeping, under srv->mu */
+	struct conn_ctx *dnext, *dprev;
+	bool callback_pending;     /* http_req_resume not called yet */
+	bool cancelled;            /* the server answered 503 while it waited (stopping) */
+	bool conn_gone;            /* libmicrohttpd is done with the connection */
 	char scratch[256]; /* the route's {params}; longer ones do not match (404) */
 };
 /* Under 1 KiB, the context comes from the allocator's per-thread cache: a larger
@@ -227,16 +247,76 @@ static void req_free(struct http_req *req)
 	}
 }
 
-static enum MHD_Result answer_error(struct http_server *srv, struct MHD_Connection *c, const char *url,
-				    const char *method, int status, const char *code)
+static enum MHD_Result answer_error_detail(struct http_server *srv, struct MHD_Connection *c, const char *url,
+					   const char *method, int status, const char *code, const char *detail,
+					   bool close_conn)
 {
 	struct http_req req;
 	struct http_resp resp = {0};
 	req_init(srv, c, &req, url, method);
-	http_resp_error(&req, &resp, status, code, NULL);
+	http_resp_error(&req, &resp, status, code, detail ? json_pack("{s:s}", "detail", detail) : NULL);
+	if (close_conn)
+		http_resp_header(&resp, "Connection", "close");
+	conn_watch_request_read(c);
 	enum MHD_Result ok = send_resp(srv, c, &req, &resp);
 	resp_free(&resp);
 	return ok;
+}
+
+static enum MHD_Result answer_error(struct http_server *srv, struct MHD_Connection *c, const char *url,
+				    const char *method, int status, const char *code)
+{
+	return answer_error_detail(srv, c, url, method, status, code, NULL, false);
+}
+
+struct framing {
+	const char *length;   /* the first Content-Length */
+	bool lengths_differ;
+	bool chunked;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct framing *f = cls;
+	if (!key || !value)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->length && strcmp(f->length, value) != 0)
+			f->lengths_differ = true;
+		else if (strchr(value, ','))
+			f->lengths_differ = true; /* a list, "5, 6" or even "5, 5": refused as well */
+		if (!f->length)
+			f->length = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->chunked = true; /* any transfer coding: its length is not Content-Length's */
+	}
+	return MHD_YES;
+}
+
+/* Why the request's framing is ambiguous (RFC 9112 §6.3: a proxy and this server
+ * could split the stream differently), or NULL. */
+static const char *framing_problem(struct MHD_Connection *c)
+{
+	struct framing f = {0};
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.lengths_differ)
+		return "the request has more than one Content-Length";
+	if (f.length && f.chunked)
+		return "the request has both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
+/* libmicrohttpd's URI log callback: the request line has come, with its target
+ * still encoded. A %00 would decode to a NUL that cuts the path short
+ * ("/static/core.js%00.html" served core.js), so it is refused (on_request). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	conn_watch_request_begins(c);
+	if (uri && strstr(uri, "%00"))
+		conn_watch_mark_nul(c);
+	return NULL;
 }
 
 static void log_request(struct conn_ctx *ctx)
@@ -271,23 +351,60 @@ static struct conn_ctx *ctx_of(struct http_req *req)
 	return (struct conn_ctx *)(void *)((char *)req - offsetof(struct conn_ctx, req));
 }
 
+/* Caller holds srv->mu. */
+static void deferred_unlink(struct http_server *srv, struct conn_ctx *ctx)
+{
+	if (ctx->dprev)
+		ctx->dprev->dnext = ctx->dnext;
+	else if (srv->deferred_head == ctx)
+		srv->deferred_head = ctx->dnext;
+	if (ctx->dnext)
+		ctx->dnext->dprev = ctx->dprev;
+	ctx->dnext = ctx->dprev = NULL;
+}
+
 void http_req_defer(struct http_req *req, void (*then)(struct http_req *req, struct http_resp *resp), void *arg)
 {
 	struct conn_ctx *ctx = ctx_of(req);
+	struct http_server *srv = ctx->srv;
 	req->then = then;
 	req->then_arg = arg;
 	ctx->state = CONN_IN_POOL;
-	atomic_fetch_add(&ctx->srv->deferred, 1);
+	/* Suspended before it is listed: a stop that cancels it may resume it at once. */
 	MHD_suspend_connection(ctx->conn);
+	pthread_mutex_lock(&srv->mu);
+	ctx->callback_pending = true;
+	ctx->dnext = srv->deferred_head;
+	ctx->dprev = NULL;
+	if (ctx->dnext)
+		ctx->dnext->dprev = ctx;
+	srv->deferred_head = ctx;
+	srv->callbacks_pending++;
+	pthread_mutex_unlock(&srv->mu);
 }
 
+/* From any thread (the audit writer's): the work is done. A request the server
+ * already answered while stopping is not touched beyond its bookkeeping: the
+ * server frees it once its connection is gone too. */
 void http_req_resume(struct http_req *req)
 {
 	struct conn_ctx *ctx = ctx_of(req);
 	struct http_server *srv = ctx->srv;
-	ctx->state = CONN_DONE;
-	MHD_resume_connection(ctx->conn);
-	atomic_fetch_sub(&srv->deferred, 1);
+	pthread_mutex_lock(&srv->mu);
+	ctx->callback_pending = false;
+	srv->callbacks_pending--;
+	bool resume = !ctx->cancelled && !ctx->conn_gone;
+	if (resume) {
+		deferred_unlink(srv, ctx);
+		ctx->state = CONN_DONE;
+	}
+	pthread_cond_broadcast(&srv->callbacks);
+	struct MHD_Connection *conn = ctx->conn;
+	pthread_mutex_unlock(&srv->mu);
+	/* Outside mu: libmicrohttpd takes its own lock here. Until resumed the
+	 * connection stays suspended, so libmicrohttpd cannot free it meanwhile. */
+	if (resume)
+		MHD_resume_connection(conn);
 }
 
 /* Runs the continuation of a deferred request once. */
@@ -323,7 +440,13 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	req->body_len = ctx->len;
 	int m = router_match(http_routes, http_routes_count, req, &ctx->route, ctx->scratch, sizeof ctx->scratch,
 			     allow, sizeof allow);
-	if (m == ROUTER_FOUND && http_ip_refused(req, resp)) {
+	if (srv->stopping) {
+		/* a kept-alive connection's next request while the server stops: nothing new
+		 * may wait on the audit writer after http_server_stop has answered those that do */
+		http_resp_error(req, resp, 503, "service_unavailable", NULL);
+		http_resp_header(resp, "Retry-After", "1");
+		http_resp_header(resp, "Connection", "close");
+	} else if (m == ROUTER_FOUND && http_ip_refused(req, resp)) {
 		/* answered 403 ip_blocked */
 	} else if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO)) &&
 		   !(ctx->route->runs_inline && ctx->route->runs_inline(srv->app))) {
@@ -365,6 +488,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		ctx->srv = srv;
 		ctx->conn = c;
 		*con_cls = ctx;
+		if (conn_watch_has_nul(c)) {
+			ctx->state = CONN_ANSWERED;
+			return answer_error_detail(srv, c, url, method, 400, "invalid_request",
+						   "the request target holds an encoded NUL (%00)", true);
+		}
+		const char *framing = framing_problem(c);
+		if (framing) {
+			ctx->state = CONN_ANSWERED;
+			return answer_error_detail(srv, c, url, method, 400, "invalid_request", framing, true);
+		}
 		/* Refuse an announced oversized body before reading any of it. */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
@@ -377,6 +510,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		run_then(ctx, &ctx->resp);
 		return finish(ctx);
 	}
+	if (ctx->state == CONN_CANCELLED) { /* http_server_stop answered it; its work is still out */
+		ctx->state = CONN_ANSWERED;
+		metrics_http_request(ctx->req.method, ctx->route ? ctx->route->pattern : NULL, ctx->resp.status,
+				     "service_unavailable");
+		enum MHD_Result ok = send_resp(srv, c, &ctx->req, &ctx->resp);
+		log_request(ctx);
+		resp_free(&ctx->resp);
+		return ok; /* the request (its auth) stays for the continuation, which may borrow it */
+	}
 	if (ctx->state == CONN_TOO_LARGE) {
 		ctx->len += *upload_data_size;
 		if (*upload_data_size == 0) {
@@ -386,6 +528,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return ctx->len > HTTP_BODY_MAX + DISCARD_MAX ? MHD_NO : MHD_YES;
 	}
+	if (ctx->state == CONN_READING && *upload_data_size == 0)
+		conn_watch_request_read(c); /* all of it has come: no deadline while it is answered */
 	if (ctx->state != CONN_READING) {
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -416,33 +560,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return dispatch(srv, c, url, method, ctx);
 }
 
+/* Frees a request's context; a deferred one's continuation runs first (with its
+ * answer dropped) so that it can free what it holds. */
+static void ctx_free(struct conn_ctx *ctx)
+{
+	if (ctx->req.then) {
+		struct http_resp dropped = {0};
+		run_then(ctx, &dropped);
+		resp_free(&dropped);
+	}
+	resp_free(&ctx->resp);
+	req_free(&ctx->req);
+	wipe_free(ctx->body);
+	free(ctx);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)c;
 	(void)toe;
+	struct http_server *srv = cls;
 	struct conn_ctx *ctx = *con_cls;
-	if (ctx && ctx->req.then && ctx->state == CONN_IN_POOL) {
-		/* Still waiting for its audit record (only when the daemon is stopped
-		 * after http_server_stop gave up waiting): whoever resumes it will touch
-		 * ctx, so it is left, not freed. */
-		*con_cls = NULL;
+	conn_watch_request_done(c);
+	if (!ctx)
 		return;
-	}
-	if (ctx) {
-		if (ctx->req.then && ctx->state == CONN_DONE) {
-			/* the client went away while it waited: let the continuation free its state */
-			struct http_resp dropped = {0};
-			run_then(ctx, &dropped);
-			resp_free(&dropped);
-		}
-		resp_free(&ctx->resp);
-		req_free(&ctx->req);
-		wipe_free(ctx->body);
-		free(ctx);
-		*con_cls = NULL;
-	}
+	*con_cls = NULL;
+	pthread_mutex_lock(&srv->mu);
+	bool keep = ctx->callback_pending;
+	if (keep)
+		ctx->conn_gone = true; /* whoever calls back touches ctx: http_server_stop frees it after */
+	else if (ctx->cancelled)
+		deferred_unlink(srv, ctx);
+	pthread_mutex_unlock(&srv->mu);
+	if (!keep)
+		ctx_free(ctx);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -506,6 +657,8 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 		return -1;
 	}
 	srv->app = app;
+	pthread_mutex_init(&srv->mu, NULL);
+	pthread_cond_init(&srv->callbacks, NULL);
 	srv->tls = cfg->server.tls_cert[0] != '\0';
 	if (config_list_each(cfg->server.trusted_proxies, add_proxy, srv)) {
 		snprintf(why, why_size, "[server] trusted_proxies: bad entry or more than %d", MAX_PROXIES);
@@ -542,12 +695,14 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 	 * their memory is bounded by threads x the argon2id memory cost. */
 	srv->pool = http_pool_new(threads, POOL_QUEUE);
 	srv->io_pool = http_pool_new(IO_POOL_THREADS, IO_POOL_QUEUE);
-	if (!srv->pool || !srv->io_pool) {
+	srv->watch = conn_watch_new(cfg->server.max_connections, cfg->server.reserved_connections,
+				    cfg->server.request_deadline_seconds * 1000);
+	if (!srv->pool || !srv->io_pool || !srv->watch) {
 		snprintf(why, why_size, "cannot start the worker pool");
 		goto out;
 	}
 	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv,
+		flags, 0, conn_watch_accept, srv->watch, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr.ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -556,6 +711,8 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->server.connection_timeout_seconds,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, conn_watch_notify, srv->watch,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_ARRAY, tls_opts,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
@@ -580,6 +737,9 @@ out:
 	if (rc) {
 		http_pool_free(srv->pool);
 		http_pool_free(srv->io_pool);
+		conn_watch_free(srv->watch);
+		pthread_cond_destroy(&srv->callbacks);
+		pthread_mutex_destroy(&srv->mu);
 		free(srv);
 		return rc;
 	}
@@ -592,26 +752,109 @@ const char *http_server_url(const struct http_server *srv)
 	return srv->url;
 }
 
+/* Answers 503 to every deferred request still waiting for its callback (the
+ * audit writer's), so that no client waits on a server going away and no
+ * connection is left suspended when the daemon stops (libmicrohttpd aborts on
+ * one). Their contexts stay until their callback comes. */
+static void deferred_cancel_all(struct http_server *srv)
+{
+	struct conn_ctx **todo = NULL;
+	size_t n = 0, cap = 0;
+	pthread_mutex_lock(&srv->mu);
+	for (struct conn_ctx *ctx = srv->deferred_head; ctx; ctx = ctx->dnext) {
+		if (!ctx->callback_pending || ctx->cancelled || ctx->conn_gone)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			struct conn_ctx **t = realloc(todo, ncap * sizeof *t);
+			if (!t)
+				break; /* the rest wait for their callback instead */
+			todo = t;
+			cap = ncap;
+		}
+		ctx->cancelled = true;
+		ctx->state = CONN_CANCELLED;
+		http_resp_error(&ctx->req, &ctx->resp, 503, "service_unavailable", NULL);
+		http_resp_header(&ctx->resp, "Retry-After", "1");
+		todo[n++] = ctx;
+	}
+	pthread_mutex_unlock(&srv->mu);
+	for (size_t i = 0; i < n; i++)
+		MHD_resume_connection(todo[i]->conn);
+	free(todo);
+	if (n)
+		log_warn("http", "stopping: %zu request(s) waiting for the audit log answered 503", n);
+}
+
+/* Waits until every deferred request's callback has come, up to `ms`; true when
+ * none is outstanding. */
+static bool deferred_wait_callbacks(struct http_server *srv, int ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&srv->mu);
+	while (srv->callbacks_pending > 0)
+		if (pthread_cond_timedwait(&srv->callbacks, &srv->mu, &until) == ETIMEDOUT)
+			break;
+	bool done = srv->callbacks_pending == 0;
+	pthread_mutex_unlock(&srv->mu);
+	return done;
+}
+
 void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
 	/* Stop accepting; let the pool finish (each job resumes its connection, whose
-	 * answer the HTTP threads then send); give open requests up to 5 s to end;
-	 * then stop the HTTP threads. */
+	 * answer the HTTP threads then send); answer the deferred requests 503; give
+	 * open requests up to 5 s to end; wait for the deferred requests' callbacks
+	 * (the audit writer must not call back into a freed server); then stop the
+	 * HTTP threads. The listening socket is closed only after the daemon has
+	 * stopped: its epoll threads still hold it in their sets until then. */
 	srv->stopping = 1;
-	MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	MHD_socket listen_fd = MHD_quiesce_daemon(srv->daemon);
 	http_pool_free(srv->pool);
 	http_pool_free(srv->io_pool);
+	deferred_cancel_all(srv);
 	for (int i = 0; i < 50; i++) {
 		const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if ((!di || di->num_connections == 0) && atomic_load(&srv->deferred) == 0)
+		if (!di || di->num_connections == 0)
 			break;
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	bool all_back = deferred_wait_callbacks(srv, STOP_CALLBACK_WAIT_MS);
+	/* a request deferred after the cancel above (a handler that was running) */
+	deferred_cancel_all(srv);
+	all_back = deferred_wait_callbacks(srv, all_back ? STOP_CALLBACK_WAIT_MS : 0) && all_back;
 	MHD_stop_daemon(srv->daemon);
+	if (listen_fd != MHD_INVALID_SOCKET)
+		close(listen_fd);
+	conn_watch_free(srv->watch);
+	pthread_mutex_lock(&srv->mu);
+	struct conn_ctx *ctx = srv->deferred_head;
+	srv->deferred_head = NULL;
+	pthread_mutex_unlock(&srv->mu);
+	while (ctx) {
+		struct conn_ctx *next = ctx->dnext;
+		if (!ctx->callback_pending)
+			ctx_free(ctx);
+		ctx = next;
+	}
+	if (!all_back) {
+		/* Its writer may still call back: leaking the server is safe, freeing it is not. */
+		log_error("http", "stopping: the audit log did not answer %d waiting request(s) within %d s; "
+			  "their memory is left to the process's exit", srv->callbacks_pending,
+			  STOP_CALLBACK_WAIT_MS / 1000);
+		return;
+	}
+	pthread_cond_destroy(&srv->callbacks);
+	pthread_mutex_destroy(&srv->mu);
 	free(srv);
 }

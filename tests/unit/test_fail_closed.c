@@ -81,7 +81,8 @@ static int setup(void **state)
 	struct store_user u2;
 	assert_int_equal(auth_user_create(&f->svc, NULL, &officer, &u2, otp2, &field), 0);
 
-	struct detect_deps dd = {.cfg = &f->in.cfg, .st = f->in.st, .auth = &f->svc, .audit = f->audit};
+	struct detect_deps dd = {.cfg = &f->in.cfg, .st = f->in.st, .auth = &f->svc, .audit = f->audit,
+				 .data_dir = f->in.dir};
 	assert_int_equal(detect_open(&dd, &f->d, why, sizeof why), 0);
 	assert_int_equal(detect_block_add(f->d, "203.0.113.7", 3600, "test", "qt.tinh"), 0);
 	struct store_alert a = {.created_at = clock_now()};
@@ -321,12 +322,58 @@ static void test_lookup_refused_without_audit(void **state)
 	json_decref(j);
 }
 
+static int count_disk_alerts(const struct store_alert *a, void *arg)
+{
+	if (strcmp(a->rule, "disk_space_low") == 0)
+		(*(int *)arg)++;
+	return 0;
+}
+
+/* Under [audit] free_reserve_mib of free space, sign-in is refused before it
+ * writes anything (503 storage_low) while lookups keep their audit; under
+ * free_warn_mib the detector raises disk_space_low once. The thresholds are set
+ * above any real disk so that this one is "nearly full". */
+static void test_storage_reserve(void **state)
+{
+	struct fx *f = *state;
+	char err[64], json[256];
+	struct body answer;
+	const char *signin = "{\"username\": \"qt.tinh\", \"password\": \"Zx9!kPq4wLm7\"}";
+	f->in.cfg.audit.free_reserve_mib = 10000000;
+	assert_int_equal(call(f, "POST", "/api/v1/session", signin, err, sizeof err), 503);
+	assert_string_equal(err, "storage_low");
+	snprintf(json, sizeof json,
+		 "{\"citizen_id\": \"%s\", \"dossier_code\": \"H15.50.05.13-261008-0975\", "
+		 "\"procedure_code\": \"%s\"}",
+		 f->citizen, procedures_at(f->lookup.procedures, 0)->code);
+	assert_int_equal(call_as(f, f->officer_cookie, f->officer_csrf, "POST", "/api/v1/lookups", json, err,
+				 sizeof err, &answer),
+			 200);
+	f->in.cfg.audit.free_reserve_mib = 0;
+	assert_int_equal(call(f, "POST", "/api/v1/session", signin, err, sizeof err), 200);
+
+	int n = 0;
+	f->in.cfg.audit.free_warn_mib = 10000000;
+	detect_check_once(f->d, clock_now());
+	detect_check_once(f->d, clock_now());
+	store_alert_list(f->in.st, NULL, 0, 1000, count_disk_alerts, &n);
+	assert_int_equal(n, 1);
+	f->in.cfg.audit.free_warn_mib = 1; /* back above: the next fall raises again */
+	detect_check_once(f->d, clock_now());
+	f->in.cfg.audit.free_warn_mib = 10000000;
+	detect_check_once(f->d, clock_now());
+	n = 0;
+	store_alert_list(f->in.st, NULL, 0, 1000, count_disk_alerts, &n);
+	assert_int_equal(n, 2);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_writes_refused_without_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_refused_without_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_storage_reserve, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
