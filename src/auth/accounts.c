@@ -67,7 +67,7 @@ const char *auth_role_name(unsigned role)
 	for (unsigned i = 0; i < 4; i++)
 		if (role == 1u << i)
 			return role_names[i];
-	return "unknown";
+	return role == ROLE_SERVICE ? "service" : "unknown";
 }
 
 bool auth_status_valid(const char *s)
@@ -192,6 +192,13 @@ int auth_user_create(struct auth_service *svc, const struct auth_caller *actor, 
 	if (rc == STORE_ENOTFOUND)
 		return *field = "agency", AUTH_EINVAL;
 	if (rc)
+		return AUTH_ESTORE;
+	/* a service credential's name is an audit actor too: one name, one party */
+	struct store_service sv;
+	rc = store_service_get_by_name(svc->st, nu->username, &sv);
+	if (rc == STORE_OK)
+		return *field = "username", AUTH_ECONFLICT;
+	if (rc != STORE_ENOTFOUND)
 		return AUTH_ESTORE;
 
 	struct store_user u = {0};

@@ -74,6 +74,8 @@ static const struct i18n_entry catalogue[] = {
 	 "The national population database answered with an error. Try again later."},
 	{"upstream_timeout", "Cơ sở dữ liệu quốc gia về dân cư không trả lời kịp. Vui lòng thử lại sau.",
 	 "The national population database did not answer in time. Try again later."},
+	{"insufficient_scope", "Thông tin xác thực của hệ thống này không có phạm vi (scope) cần cho thao tác này.",
+	 "This system's credential does not have the scope this call needs."},
 	{"csrf_required", "Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token). Hãy tải lại trang.",
 	 "The anti-forgery token (X-CSRF-Token) is missing or wrong. Reload the page."},
 };

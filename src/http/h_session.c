@@ -45,6 +45,8 @@ static json_t *me_json(struct http_req *req, const struct auth_caller *c)
 
 void h_session_create(struct http_req *req, struct http_resp *resp)
 {
+	if (http_bearer_refused(req, resp)) /* a service credential never opens a session */
+		return;
 	json_t *body = http_req_json_object(req, resp);
 	if (!body)
 		return;
