@@ -34,9 +34,14 @@ int auth_service_init(struct auth_service *svc, struct store *st, const struct c
 	if (!svc->throttle)
 		return AUTH_ESTORE;
 	svc->sessions = auth_session_cache_new(AUTH_SESSION_CACHE_SLOTS);
-	if (!svc->sessions) {
+	svc->bearer_throttle = auth_throttle_new(cfg->lockout.ip_max_failures, cfg->lockout.window_seconds);
+	if (!svc->sessions || !svc->bearer_throttle) {
 		auth_throttle_free(svc->throttle);
+		auth_throttle_free(svc->bearer_throttle);
+		auth_session_cache_free(svc->sessions);
 		svc->throttle = NULL;
+		svc->bearer_throttle = NULL;
+		svc->sessions = NULL;
 		return AUTH_ESTORE;
 	}
 	pthread_mutex_init(&svc->mu, NULL);
@@ -48,6 +53,8 @@ void auth_service_free(struct auth_service *svc)
 	if (!svc->throttle)
 		return;
 	auth_throttle_free(svc->throttle);
+	auth_throttle_free(svc->bearer_throttle);
+	svc->bearer_throttle = NULL;
 	auth_session_cache_free(svc->sessions);
 	svc->sessions = NULL;
 	pthread_mutex_destroy(&svc->mu);

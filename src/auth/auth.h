@@ -68,6 +68,7 @@ struct auth_service {
 	pthread_mutex_t mu;             /* serialises read-modify-write of account state */
 	const char *data_dir;           /* DATA, for keys/totp.key; NULL: no second factor (totp.h) */
 	struct auth_session_cache *sessions; /* resolved sessions (session_cache.h); NULL: none */
+	struct auth_throttle *bearer_throttle; /* bad bearer tokens per client address (credential.c) */
 };
 
 /* The signed-in caller, as handlers see it. */
@@ -229,6 +230,15 @@ int auth_credential_disable(struct auth_service *svc, const struct auth_caller *
  * store cannot be read. Updates last_used_at at most once a minute. Does not
  * audit: the caller records the use (http_guard). */
 int auth_credential_resolve(struct auth_service *svc, const char *token, const char *ip, struct auth_caller *out);
+
+/* A request whose bearer token did not resolve: counts a failure of ip
+ * (throttle.h, its own counters, [lockout] ip_max_failures in window_seconds)
+ * and records service_auth_fail (actor "unknown", payload method and path);
+ * AUTH_ESESSION. Once ip has reached the limit: AUTH_ETHROTTLED with
+ * *retry_after, and no record, so a flood of made-up tokens cannot flood the
+ * audit log. */
+int auth_credential_refused(struct auth_service *svc, const char *ip, const char *method, const char *path,
+			    int *retry_after);
 
 /* May caller c use a route open to `roles` that needs `scope` (an enum
  * auth_scope bit, or 0 for none) of a service? AUTH_OK; AUTH_EFORBIDDEN when

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "auth/auth.h"
+#include "auth/throttle.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -282,6 +283,19 @@ int auth_credential_resolve(struct auth_service *svc, const char *token, const c
 	if (now - s.last_used_at >= TOUCH_SECONDS && store_service_touch(svc->st, s.id, now) != STORE_OK)
 		log_warn("auth", "cannot record the last use of service %s", s.name);
 	return AUTH_OK;
+}
+
+int auth_credential_refused(struct auth_service *svc, const char *ip, const char *method, const char *path,
+			    int *retry_after)
+{
+	int64_t now = clock_now();
+	*retry_after = 0;
+	if (auth_throttle_blocked(svc->bearer_throttle, ip, now, retry_after))
+		return AUTH_ETHROTTLED;
+	auth_throttle_fail(svc->bearer_throttle, ip, now);
+	const char *kv[] = {"method", method, "path", path, NULL};
+	auth_audit(svc, "service_auth_fail", "unknown", NULL, ip, kv);
+	return AUTH_ESESSION;
 }
 
 int auth_credential_check(const struct auth_caller *c, unsigned roles, unsigned scope)

@@ -6,6 +6,7 @@
 #include "http/guard.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +43,15 @@ static struct auth_caller *guard_bearer(struct http_req *req, struct http_resp *
 			return NULL;
 		}
 		/* wrong, rotated and disabled tokens get one answer; the record says no more */
-		const char *kv[] = {"method", req->method, "path", req->path, NULL};
-		auth_audit(svc, "service_auth_fail", "unknown", NULL, req->client_ip, kv);
+		int retry_after = 0;
+		if (auth_credential_refused(svc, req->client_ip, req->method, req->path, &retry_after) ==
+		    AUTH_ETHROTTLED) {
+			char ra[16];
+			snprintf(ra, sizeof ra, "%d", retry_after);
+			http_resp_error(req, resp, 429, "too_many_requests", json_pack("{s:i}", "retry_after", retry_after));
+			http_resp_header(resp, "Retry-After", ra);
+			return NULL;
+		}
 		http_resp_header(resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 		http_resp_error(req, resp, 401, "unauthorized", NULL);
 		return NULL;

@@ -19,7 +19,7 @@
 #include "test_audit_util.h"
 
 #include "auth/auth.h"
-#include "detect/detect.h"
+#include "auth/throttle.h"
 #include "http/app.h"
 #include "http/guard.h"
 #include "http/http.h"
@@ -330,6 +330,30 @@ static void start_server(struct fx *f)
 	assert_int_equal(http_server_start(&f->app, &f->in.cfg, "127.0.0.1:0", &f->srv, why, sizeof why), 0);
 }
 
+/* Made-up tokens from one address: each recorded until the limit, then 429
+ * without a record, so they cannot flood the audit log; other addresses and
+ * valid tokens are not affected. */
+static void test_bad_tokens_throttled(void **state)
+{
+	struct fx *f = *state;
+	int retry = 0, limit = f->in.cfg.lockout.ip_max_failures;
+	char token[AUTH_SERVICE_TOKEN_MAX];
+	const char *field = NULL;
+	struct auth_caller c;
+	assert_true(limit > 0);
+	assert_int_equal(auth_credential_add(&f->svc, NULL, "motcua", "dossiers:write", NULL, NULL, token, &field), 0);
+	for (int i = 0; i < limit; i++)
+		assert_int_equal(auth_credential_refused(&f->svc, "198.51.100.7", "GET", "/x", &retry), AUTH_ESESSION);
+	assert_int_equal(auth_credential_refused(&f->svc, "198.51.100.7", "GET", "/x", &retry), AUTH_ETHROTTLED);
+	assert_true(retry > 0);
+	assert_int_equal(count_records(f, "service_auth_fail", "unknown", NULL), limit);
+	assert_int_equal(auth_credential_refused(&f->svc, "198.51.100.8", "GET", "/x", &retry), AUTH_ESESSION);
+	assert_int_equal(auth_credential_resolve(&f->svc, token, "198.51.100.7", &c), 0);
+	/* the sign-in throttle of the address is its own */
+	assert_false(auth_throttle_blocked(f->svc.throttle, "198.51.100.7", clock_now(), &retry));
+	sodium_memzero(token, sizeof token);
+}
+
 static void test_guard_over_http(void **state)
 {
 	struct fx *f = *state;
@@ -428,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_role_and_scope_decision),
 		cmocka_unit_test_setup_teardown(test_add_resolve_rotate_disable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_tokens_throttled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_over_http, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
