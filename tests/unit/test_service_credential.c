@@ -20,6 +20,7 @@
 
 #include "auth/auth.h"
 #include "auth/throttle.h"
+#include "core/i18n.h"
 #include "http/app.h"
 #include "http/guard.h"
 #include "http/http.h"
@@ -91,6 +92,9 @@ static void test_scope_parse(void **state)
 	assert_string_equal(auth_scope_name(AUTH_SCOPE_INDICATORS_READ), "indicators:read");
 	assert_null(auth_scope_name(AUTH_SCOPE_ALL)); /* one scope, not a set */
 	assert_null(auth_scope_name(0));
+	/* the new error code has its own sentences, not the catalogue's fallback */
+	assert_string_not_equal(i18n_message("insufficient_scope", LANG_EN), i18n_message("no_such_code", LANG_EN));
+	assert_string_not_equal(i18n_message("insufficient_scope", LANG_VI), i18n_message("insufficient_scope", LANG_EN));
 }
 
 static void test_bearer_header(void **state)
