@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{"service", cli_service, "add, rotate, list, disable the API tokens of systems (service credentials)"},
 	{"staff-change", cli_staff_change, "file and list staff changes (leave, transfer, role)"},
 	{"review", cli_review, "the access review of an agency (CSV, JSON, printable HTML)"},
+	{"dossier", cli_dossier, "import, generate or list the dossiers lookups are bound to"},
 	{"population", cli_population, "generate or sample the embedded synthetic population"},
 	{"fim", cli_fim, "baseline the web roots, check them for changes and web shells"},
 	{"indicators", cli_indicators, "export indicators (web-shell hashes, blocked IPs) as STIX 2.1 or CSV"},

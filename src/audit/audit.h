@@ -137,4 +137,9 @@ int audit_read_records(const char *data_dir, uint64_t from_seq, audit_record_fn 
 
 const char *audit_strerror(int err);
 
+/* True when another process holds the audit log of data_dir as its writer (a
+ * running `canhgac serve`): an operator's command must then hand its change to
+ * that server instead of writing itself. */
+bool audit_writer_running(const char *data_dir);
+
 #endif

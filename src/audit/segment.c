@@ -250,3 +250,16 @@ int audit_lock_acquire(const char *audit_dir, int *fd, char *why, size_t why_siz
 	*fd = f;
 	return 0;
 }
+
+bool audit_writer_running(const char *data_dir)
+{
+	char dir[DATADIR_PATH_MAX], path[DATADIR_PATH_MAX];
+	if (datadir_path(data_dir, "audit", dir, sizeof dir) || datadir_path(dir, ".lock", path, sizeof path))
+		return false;
+	int f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f < 0)
+		return false; /* no lock file: no writer has ever run */
+	bool held = flock(f, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(f);
+	return held;
+}

@@ -25,6 +25,16 @@ int cli_scan(int argc, char **argv);
 int cli_review(int argc, char **argv);
 int cli_staff_change(int argc, char **argv);
 int cli_simulate(int argc, char **argv);
+int cli_dossier(int argc, char **argv);
+
+/* Imports dossiers (JSON lines or CSV text) into data_dir, audited: here when no
+ * server runs, else through the running server's spool (waiting wait_seconds).
+ * Prints the result (as JSON with json). Returns the exit code. */
+int cli_dossier_import_text(const char *data_dir, const char *text, size_t len, const char *label, int json,
+			    int wait_seconds);
+
+/* Generates `count` open synthetic dossiers of `agency` and imports them so. */
+int cli_dossier_generate(const char *data_dir, const char *agency, size_t count, int json);
 
 /* The agency of the province's IT centre, made by init with the first admin. */
 #define ADMIN_AGENCY_CODE "TTCNTT"

@@ -40,5 +40,10 @@ int cli_config(int argc, char **argv)
 	if (cli_load_config(NULL, argv[2], &cfg))
 		return CLI_FAIL;
 	printf("ok: %s\n", argv[2]);
+	if (config_dossier_format_only(&cfg))
+		fprintf(stderr, "warning: %s: [dossier] check = format (or the key is missing): lookups are NOT bound "
+				"to real dossiers, only the code's shape is checked. Import or push the dossiers "
+				"(canhgac dossier import) and set check = verify.\n",
+			argv[2]);
 	return CLI_OK;
 }

@@ -15,14 +15,18 @@
 #include "cli/cli.h"
 #include "cli/cli_env.h"
 #include "core/datadir.h"
+#include "core/clock.h"
+#include "dossier/dossier.h"
 #include "lookup/population_generate.h"
+#include "lookup/procedures.h"
 
 static const char usage[] =
 	"Usage: canhgac demo [--data DIR] [--listen HOST:PORT] [--json]\n"
 	"\n"
 	"Initialises DIR (default ./demo-data) with demo agencies of Dong Nai and demo\n"
-	"accounts and a synthetic population of 100,000 citizens, prints each account with\n"
-	"a one-time password and a few citizen ids to look up, and serves the HTTP API.\n"
+	"accounts, a synthetic population of 100,000 citizens and open dossiers for each\n"
+	"agency, prints each account with a one-time password and a few dossiers with a\n"
+	"citizen to look up, and serves the HTTP API.\n"
 	"Running it again keeps the data and gives the demo accounts new one-time passwords.\n"
 	"\n"
 	"Options:\n"
@@ -52,15 +56,12 @@ static const struct auth_new_user accounts[] = {
 
 #define DEMO_POPULATION 100000
 
-static int print_id(const char *id, void *arg)
-{
-	(void)arg;
-	printf("  %s\n", id);
-	return 0;
-}
+/* Open dossiers per officers' agency, made the first time: lookups are bound to
+ * real dossiers ([dossier] check = verify), so the demo's desks need some. */
+#define DEMO_DOSSIERS_PER_AGENCY 40
 
 /* A synthetic population of Dong Nai the first time, and a few ids to try. */
-static int demo_population(struct cli_env *env, int json)
+static int demo_population(struct cli_env *env)
 {
 	int64_t n = 0;
 	char why[256];
@@ -73,16 +74,61 @@ static int demo_population(struct cli_env *env, int json)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+struct demo_show {
+	int shown;
+};
+
+static int show_dossier(const struct store_dossier *d, void *arg)
+{
+	struct demo_show *s = arg;
+	printf("  %s  thủ tục %s  công dân %s (%s)\n", d->code, d->procedure_code, d->persons[0].citizen_id,
+	       d->persons[0].role);
+	return ++s->shown >= 3;
+}
+
+/* Open dossiers for every agency with officers, the first time; then a few of
+ * Biên Hòa's to try from the console. */
+static int demo_dossiers(struct cli_env *env, int json)
+{
+	int64_t total = 0, open = 0;
+	char why[512], actor[96];
+	if (store_dossiers_count(env->store, &total, &open))
+		return -1;
+	cli_operator_name(actor, sizeof actor);
+	struct procedures *procs = NULL;
+	if (total == 0 && procedures_load(NULL, &procs, why, sizeof why) == 0) {
+		for (size_t i = 0; i < sizeof agencies / sizeof agencies[0]; i++) {
+			char *text = NULL;
+			size_t len = 0;
+			json_t *res = NULL;
+			if (dossier_generate(env->store, procs, agencies[i].code, DEMO_DOSSIERS_PER_AGENCY, clock_now(),
+					     &text, &len, why, sizeof why) == 0)
+				res = cli_dossier_import_env(env, text, len, actor, "demo", why, sizeof why);
+			free(text);
+			if (!res) {
+				procedures_free(procs);
+				fprintf(stderr, "canhgac demo: dossiers of %s: %s\n", agencies[i].code, why);
+				return -1;
+			}
+			json_decref(res);
+		}
+		procedures_free(procs);
+	}
 	if (!json) {
-		printf("canhgac demo: citizen ids to look up (dossier code e.g. H15.50.05.13-261008-0975):\n");
-		store_citizen_sample(env->store, 5, print_id, NULL);
+		printf("canhgac demo: open dossiers of UBND.BIENHOA to look up from (the console lists them all):\n");
+		struct demo_show s = {0};
+		struct store_dossier_query q = {.agency = "UBND.BIENHOA", .open_only = 1, .limit = 10};
+		store_dossiers_list(env->store, &q, show_dossier, &s);
 	}
 	return 0;
 }
 
-/* The demo's one departure from the defaults: no second factor is required, so a
- * newcomer without an authenticator app can try every role (the console cannot
- * enrol one yet). Appended as an override the operator can see and remove. */
+/* The demo's one departure from what init writes: no second factor is required,
+ * so a newcomer without an authenticator app can try every role. Written where
+ * the operator can see it and put it back. */
 static int demo_config(const char *dir)
 {
 	char path[DATADIR_PATH_MAX];
@@ -94,7 +140,7 @@ static int demo_config(const char *dir)
 	size_t n = fread(text, 1, sizeof text - 1, f);
 	fclose(f);
 	text[n] = '\0';
-	const char *key = "\nrequired_roles = admin,agency_admin\n";
+	const char *key = "\nrequired_roles = admin,agency_admin,officer\n";
 	char *at = strstr(text, key);
 	f = at ? fopen(path, "w") : NULL;
 	if (!f) {
@@ -102,7 +148,9 @@ static int demo_config(const char *dir)
 		return -1;
 	}
 	fwrite(text, 1, (size_t)(at - text), f);
-	fputs("\n; demo only: no second factor required (the default is admin,agency_admin)\n"
+	fputs("\n; demo only: no second factor required, so that a newcomer without an\n"
+	      "; authenticator app can try every role (a new instance requires one of\n"
+	      "; admins, agency admins and officers: admin,agency_admin,officer)\n"
 	      "required_roles = \n", f);
 	fputs(at + strlen(key), f);
 	return fclose(f) == 0 ? 0 : -1;
@@ -189,7 +237,9 @@ int cli_demo(int argc, char **argv)
 	for (size_t i = 0; i < sizeof accounts / sizeof accounts[0] && rc == 0; i++)
 		rc |= demo_account(&env, &accounts[i], json);
 	if (rc == 0)
-		rc = demo_population(&env, json);
+		rc = demo_population(&env);
+	if (rc == 0)
+		rc = demo_dossiers(&env, json);
 	cli_env_close(&env);
 	if (rc)
 		return CLI_FAIL;

@@ -6,6 +6,7 @@
 #ifndef CANHGAC_CLI_CLI_ENV_H
 #define CANHGAC_CLI_CLI_ENV_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "auth/auth.h"
@@ -25,5 +26,14 @@ struct cli_env {
  * server, which holds the log's one-writer lock). */
 int cli_env_open(struct cli_env *env, const char *data_dir, bool writes);
 void cli_env_close(struct cli_env *env);
+
+/* Imports dossiers (JSON lines or CSV text) through an open environment (its
+ * store and audit log): parsed whole, audited, all or nothing. The result object
+ * ({ok, rows, inserted, updated, audit_seq, digest}) or NULL with why. */
+json_t *cli_dossier_import_env(struct cli_env *env, const char *text, size_t len, const char *actor,
+			       const char *label, char *why, size_t why_size);
+
+/* "cli:<login name>": the actor of an operator's command in the audit log. */
+void cli_operator_name(char *out, size_t size);
 
 #endif

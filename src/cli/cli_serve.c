@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/datadir.h"
+#include "dossier/dossier.h"
 #include "core/log.h"
 #include "detect/detect.h"
 #include "detect/weblog_alert.h"
@@ -93,6 +94,7 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 	struct weblog_follow *follow = NULL;
 	struct fim_watch *fimw = NULL;
 	bool lookup_open = false;
+	struct dossier_spool *spool = NULL;
 	struct http_server *srv = NULL;
 	int rc = CLI_FAIL;
 	datadir_path(dir, "canhgac.db", path, sizeof path);
@@ -117,6 +119,12 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		goto out;
 	}
 	lookup_open = true;
+	/* Dossier imports handed over by `canhgac dossier import` run beside us. */
+	struct dossier_rules drules = {.codes = &lookup.dossier_codes, .procedures = lookup.procedures, .agencies = st};
+	if (dossier_spool_start(dir, &drules, st, audit, &spool, why, sizeof why)) {
+		fprintf(stderr, "canhgac serve: %s\n", why);
+		goto out;
+	}
 	/* Notifications (webhook thread, syslog) before anything can raise an alert. */
 	if (notify_open(&cfg, &notify, why, sizeof why)) {
 		fprintf(stderr, "canhgac serve: %s\n", why);
@@ -163,6 +171,7 @@ out:
 		detect_stop(detect);
 	notify_close(notify); /* after the detector and the HTTP server: nothing raises any more */
 	auth_scheduler_stop(sched);
+	dossier_spool_stop(spool); /* before the lookup service whose rules it borrows */
 	if (lookup_open)
 		lookup_service_close(&lookup);
 	auth_service_free(&auth);

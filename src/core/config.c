@@ -152,6 +152,12 @@ static int check_str(const struct cfg_key *k, const char *v, char *why, size_t w
 			return 0;
 		snprintf(why, why_size, "expected dates YYYY-MM-DD separated by commas");
 		return -1;
+	case C_JSON_POINTER:
+		/* RFC 6901: empty (the whole document) or '/'-separated tokens */
+		if (v[0] == '\0' || v[0] == '/')
+			return 0;
+		snprintf(why, why_size, "expected a JSON pointer such as /data/code (RFC 6901)");
+		return -1;
 	case C_CIDRS:
 		if (config_list_each(v, check_cidr_item, NULL) == 0)
 			return 0;
@@ -390,6 +396,17 @@ static void cfg_cross_checks(struct cfg_parse *p)
 		cfg_error(p->errs, pair_line(ln, "accounts", "dormant_warn_days", "dormant_days"),
 			  "[accounts] dormant_warn_days (%d) must be less than dormant_days (%d)",
 			  c->accounts.dormant_warn_days, c->accounts.dormant_days);
+	if (strcmp(c->dossier.check, "verify") && strcmp(c->dossier.check, "format"))
+		cfg_error(p->errs, ln[key_index("dossier", "check")], "[dossier] check: expected verify or format");
+	if (strcmp(c->dossier.backend, "embedded") && strcmp(c->dossier.backend, "upstream"))
+		cfg_error(p->errs, ln[key_index("dossier", "backend")],
+			  "[dossier] backend: expected embedded or upstream");
+	else if (!strcmp(c->dossier.backend, "upstream") && !c->dossier.upstream_url[0])
+		cfg_error(p->errs, ln[key_index("dossier", "backend")],
+			  "[dossier] backend = upstream needs upstream_url");
+	if ((c->dossier.upstream_cert[0] == '\0') != (c->dossier.upstream_key[0] == '\0'))
+		cfg_error(p->errs, pair_line(ln, "dossier", "upstream_cert", "upstream_key"),
+			  "[dossier] upstream_cert and upstream_key must be set together");
 	if ((c->server.tls_cert[0] == '\0') != (c->server.tls_key[0] == '\0'))
 		cfg_error(p->errs, ln[key_index("server", c->server.tls_cert[0] ? "tls_cert" : "tls_key")],
 			  "[server] tls_cert and tls_key must be set together");
@@ -452,29 +469,69 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 	return rc;
 }
 
-const char *config_default_text(void)
+static const struct {
+	const char *section, *key, *value;
+} init_values[] = {
+	{"dossier", "check", "verify"},
+	{"totp", "required_roles", "admin,agency_admin,officer"},
+};
+
+const char *config_init_value(const char *section, const char *key)
 {
-	static char text[32768];
-	static int built;
-	if (built)
-		return text;
+	for (size_t i = 0; i < sizeof init_values / sizeof init_values[0]; i++)
+		if (!strcmp(init_values[i].section, section) && !strcmp(init_values[i].key, key))
+			return init_values[i].value;
+	return NULL;
+}
+
+bool config_dossier_format_only(const struct config *cfg)
+{
+	return strcmp(cfg->dossier.check, "verify") != 0;
+}
+
+/* The file text with every key at its default, or (for_init) at what init writes. */
+static void config_text_build(char *text, size_t size, bool for_init)
+{
 	size_t off = 0;
 	const char *section = "";
-	off += (size_t)snprintf(text + off, sizeof text - off,
-				"; canhgac configuration. Every key is shown with its default.\n"
+	off += (size_t)snprintf(text + off, size - off,
+				"; canhgac configuration. Every key is shown with its %s.\n"
 				"; See docs/CONFIG.md. Unknown keys are errors: check with\n"
-				";   canhgac config check canhgac.conf\n");
-	for (size_t i = 0; i < N_KEYS && off < sizeof text; i++) {
+				";   canhgac config check canhgac.conf\n",
+				for_init ? "value for a new instance" : "default");
+	for (size_t i = 0; i < N_KEYS && off < size; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 		if (strcmp(section, k->section)) {
 			section = k->section;
-			off += (size_t)snprintf(text + off, sizeof text - off, "\n[%s]\n", section);
+			off += (size_t)snprintf(text + off, size - off, "\n[%s]\n", section);
 		}
-		if (off < sizeof text)
-			off += (size_t)snprintf(text + off, sizeof text - off, "; %s\n%s = %s\n", k->doc,
-						k->name, k->def);
+		const char *v = for_init ? config_init_value(k->section, k->name) : NULL;
+		if (off < size)
+			off += (size_t)snprintf(text + off, size - off, "; %s%s\n%s = %s\n", k->doc,
+						v ? " (a missing key means the lenient default; a new instance starts here)" : "",
+						k->name, v ? v : k->def);
 	}
-	built = 1;
+}
+
+const char *config_default_text(void)
+{
+	static char text[49152];
+	static int built;
+	if (!built) {
+		config_text_build(text, sizeof text, false);
+		built = 1;
+	}
+	return text;
+}
+
+const char *config_init_text(void)
+{
+	static char text[49152];
+	static int built;
+	if (!built) {
+		config_text_build(text, sizeof text, true);
+		built = 1;
+	}
 	return text;
 }
 
@@ -483,7 +540,7 @@ int config_write_default(const char *path)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	const char *t = config_default_text();
+	const char *t = config_init_text();
 	size_t len = strlen(t), done = 0;
 	while (done < len) {
 		ssize_t n = write(fd, t + done, len - done);

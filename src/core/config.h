@@ -67,6 +67,27 @@ struct config {
 		char upstream_ca[CONFIG_STR_MAX];
 	} population;
 	struct {
+		char check[16];             /* "verify" or "format" (a missing key: format) */
+		char backend[16];           /* "embedded" or "upstream" */
+		int grace_days;
+		char upstream_url[CONFIG_STR_MAX];
+		int upstream_timeout_ms;
+		char upstream_cert[CONFIG_STR_MAX];
+		char upstream_key[CONFIG_STR_MAX];
+		char upstream_ca[CONFIG_STR_MAX];
+		int cache_seconds;
+		char map_code[64];
+		char map_procedure_code[64];
+		char map_agency[64];
+		char map_status[64];
+		char map_received_at[64];
+		char map_closed_at[64];
+		char map_persons[64];
+		char map_person_citizen_id[64];
+		char map_person_role[64];
+		char map_officers[64];
+	} dossier;
+	struct {
 		int segment_max_mb;
 		int retention_months;
 		int checkpoint_records;
@@ -178,12 +199,28 @@ int config_load(const char *path, struct config *cfg, struct config_errors *errs
 /* Same, from a string (tests, fuzzing). */
 int config_load_string(const char *text, struct config *cfg, struct config_errors *errs);
 
-/* Writes a complete default configuration file, commented, to `path` with mode
- * 0600. Returns 0 or -errno. */
+/* Writes the configuration file of a new instance, commented, to `path` with
+ * mode 0600: every key at its default, except the few where a new instance starts
+ * stricter than an upgraded one (config_init_value). Returns 0 or -errno. */
 int config_write_default(const char *path);
 
-/* The default configuration text (static storage). */
+/* The default configuration text (static storage): every key at its default,
+ * which is also what a missing key means. */
 const char *config_default_text(void);
+
+/* The text `canhgac init` writes (static storage): config_default_text with the
+ * values of config_init_value. */
+const char *config_init_text(void);
+
+/* What `init` writes for section/key when that differs from the default (a key
+ * whose default must stay lenient so that an upgraded configuration, which lacks
+ * it, keeps working): [dossier] check = verify, [totp] required_roles with
+ * officers. NULL for every other key. */
+const char *config_init_value(const char *section, const char *key);
+
+/* True when the configuration runs lookups without dossier verification
+ * ([dossier] check = format): announced by config check, /healthz and the console. */
+bool config_dossier_format_only(const struct config *cfg);
 
 /* Splits a list value (items separated by commas and/or whitespace) and calls
  * `fn` on each item; stops and returns fn's value when it is non-zero. */

@@ -11,7 +11,7 @@
 
 enum cfg_type { T_INT, T_BOOL, T_STR };
 enum cfg_check {
-	C_NONE, C_LISTEN, C_HHMM, C_DAYS, C_DATES, C_CIDRS, C_REGEX, C_LEVEL, C_PATH
+	C_NONE, C_LISTEN, C_HHMM, C_DAYS, C_DATES, C_CIDRS, C_REGEX, C_LEVEL, C_PATH, C_JSON_POINTER
 };
 
 struct cfg_key {

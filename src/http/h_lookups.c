@@ -1,8 +1,11 @@
 /*
  * /api/v1/lookups, /api/v1/citizens/{id}/accesses and /api/v1/procedures.
- * POST /lookups runs on the I/O pool: it waits for its audit record to reach the
- * disk, and many such waits share one fdatasync (group commit) only if many
- * lookups can wait at once.
+ * POST /lookups waits for its audit record to reach the disk, and many such
+ * waits share one fdatasync (group commit) only if many lookups can wait at
+ * once: with backends that answer from local files it runs on the HTTP thread
+ * and suspends the connection until the audit writer calls back (the route says
+ * so through h_lookups_runs_inline); with a backend that waits on the network it
+ * runs on the I/O pool with the synchronous form.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,6 +72,14 @@ static void lookup_respond(struct http_req *req, struct http_resp *resp, int rc,
 	case LOOKUP_EAUDIT:
 		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
 		break;
+	case LOOKUP_EREFUSED:
+		http_resp_error(req, resp, 403, r->refusal,
+				json_pack("{s:I, s:O}", "audit_seq", (json_int_t)r->audit_seq, "quota", quota));
+		break;
+	case LOOKUP_EDOSSIER_UNAVAILABLE:
+		http_resp_error(req, resp, 503, "dossier_unavailable", NULL);
+		http_resp_header(resp, "Retry-After", "5");
+		break;
 	case LOOKUP_EUPSTREAM:
 		http_resp_error(req, resp, 502, "upstream_error", NULL);
 		break;
@@ -85,23 +96,26 @@ static void lookup_respond(struct http_req *req, struct http_resp *resp, int rc,
 	json_decref(quota);
 }
 
-/* A lookup run on the HTTP thread: everything it borrows lives here until the
- * connection is resumed (the body holds the request's strings). */
-struct lookup_call {
-	struct lookup_pending p;
-	struct lookup_result r;
+bool h_lookups_runs_inline(const struct app *app)
+{
+	return app->lookup && !lookup_service_blocks(app->lookup);
+}
+
+/* A lookup in flight: the call's state and the body that holds its strings,
+ * alive until the answer. */
+struct lookup_flight {
+	struct lookup_call call;
 	json_t *body;
 	int rc;             /* the final code when lookup_start finished at once */
-	bool pending;
 };
 
 static void lookup_resumed(struct http_req *req, struct http_resp *resp)
 {
-	struct lookup_call *k = req->then_arg;
-	int rc = k->pending ? lookup_finish(&k->p, &k->r) : k->rc;
-	json_decref(k->body);
-	lookup_respond(req, resp, rc, &k->r);
-	free(k);
+	struct lookup_flight *f = req->then_arg;
+	int rc = f->rc == LOOKUP_PENDING ? lookup_finish(&f->call) : f->rc;
+	lookup_respond(req, resp, rc, &f->call.result);
+	json_decref(f->body);
+	free(f);
 }
 
 /* From the audit writer thread: the record is durable (or refused). */
@@ -133,23 +147,26 @@ void h_lookups_create(struct http_req *req, struct http_resp *resp)
 		return;
 	}
 	http_caller_limits(req, c, &rq.limits);
-	struct lookup_call *k = req->pooled ? NULL : calloc(1, sizeof *k);
-	if (k) {
-		/* On the HTTP thread: suspend the connection before the record is queued,
-		 * so the writer's resume always finds it suspended; answer when resumed. */
-		k->body = body;
-		http_req_defer(req, lookup_resumed, k);
-		k->rc = lookup_start(req->app->lookup, &rq, &k->p, lookup_audit_done, req, &k->r);
-		if (k->rc == LOOKUP_PENDING)
-			k->pending = true; /* read by lookup_resumed, which runs on this thread after we return */
-		else
-			http_req_resume(req);
+	struct lookup_flight *f = calloc(1, sizeof *f);
+	if (!f) {
+		json_decref(body);
+		http_resp_error(req, resp, 500, "internal_error", NULL);
 		return;
 	}
-	struct lookup_result r;
-	int rc = lookup_run(req->app->lookup, &rq, &r);
-	json_decref(body);
-	lookup_respond(req, resp, rc, &r);
+	f->body = body;
+	if (req->pooled) { /* on the I/O pool: wait here */
+		int rc = lookup_run(req->app->lookup, &rq, &f->call);
+		lookup_respond(req, resp, rc, &f->call.result);
+		json_decref(body);
+		free(f);
+		return;
+	}
+	/* On the HTTP thread: suspend the connection before the record is queued, so
+	 * the writer's resume always finds it suspended; answer when resumed. */
+	http_req_defer(req, lookup_resumed, f);
+	f->rc = lookup_start(req->app->lookup, &rq, &f->call, lookup_audit_done, req);
+	if (f->rc != LOOKUP_PENDING)
+		http_req_resume(req);
 }
 
 struct accesses {

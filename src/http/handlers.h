@@ -6,7 +6,11 @@
 #ifndef CANHGAC_HTTP_HANDLERS_H
 #define CANHGAC_HTTP_HANDLERS_H
 
+#include <stdbool.h>
+
 #include "http/http.h"
+
+struct app;
 
 /* h_health.c */
 void h_health_get(struct http_req *req, struct http_resp *resp);
@@ -52,7 +56,15 @@ void h_agencies_review(struct http_req *req, struct http_resp *resp);
 void h_audit_verify(struct http_req *req, struct http_resp *resp);
 void h_audit_search(struct http_req *req, struct http_resp *resp);
 
+/* h_dossiers.c */
+void h_dossiers_create(struct http_req *req, struct http_resp *resp);
+void h_dossiers_list(struct http_req *req, struct http_resp *resp);
+void h_dossiers_get(struct http_req *req, struct http_resp *resp);
+
 /* h_lookups.c */
+bool h_lookups_runs_inline(const struct app *app);
+/* POST /lookups may run on the HTTP thread (its backends answer from local files). */
+bool h_lookups_runs_inline(const struct app *app);
 void h_lookups_create(struct http_req *req, struct http_resp *resp);
 void h_lookups_list(struct http_req *req, struct http_resp *resp);
 void h_citizen_accesses(struct http_req *req, struct http_resp *resp);

@@ -6,21 +6,27 @@
 #ifndef CANHGAC_HTTP_ROUTER_H
 #define CANHGAC_HTTP_ROUTER_H
 
+#include <stdbool.h>
+
 #include "http/http.h"
 
 enum http_route_flags {
 	HTTP_ROUTE_INLINE = 0,     /* runs on the HTTP thread */
 	HTTP_ROUTE_POOL = 1u << 0, /* runs on the CPU pool (deliberately slow work: argon2id) */
 	HTTP_ROUTE_IO = 1u << 1,   /* runs on the I/O pool (waits on the disk: audited lookups) */
-	HTTP_ROUTE_IO_FAST = 1u << 2, /* with IO: on the HTTP thread instead when the lookup backend
-				       * does not block (embedded); the handler waits with http_req_defer */
 };
+
+struct app;
 
 struct http_route {
 	const char *method;
 	const char *pattern;
 	http_handler handler;
 	unsigned flags;
+	/* With HTTP_ROUTE_IO: when this says so for the running app, the handler runs
+	 * on the HTTP thread instead and waits with http_req_defer (NULL: never). The
+	 * route decides for itself, so the server knows no domain module. */
+	bool (*runs_inline)(const struct app *app);
 };
 
 enum router_result { ROUTER_FOUND = 0, ROUTER_NOT_FOUND = -1, ROUTER_METHOD = -2 };

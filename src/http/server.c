@@ -29,7 +29,6 @@
 #include "http/guard.h"
 #include "http/router.h"
 #include "core/metrics.h"
-#include "lookup/lookup.h"
 
 #define MAX_PROXIES 32
 #define PEM_MAX (64 * 1024)
@@ -57,7 +56,6 @@ struct http_server {
 	int n_proxies;
 	_Atomic int stopping;       /* queued requests are answered 503, not run */
 	_Atomic int deferred;       /* connections suspended by http_req_defer, not yet resumed */
-	bool io_inline;             /* HTTP_ROUTE_IO_FAST routes run on the HTTP thread */
 };
 
 enum conn_state { CONN_READING = 0, CONN_TOO_LARGE, CONN_IN_POOL, CONN_DONE, CONN_ANSWERED };
@@ -328,7 +326,7 @@ static enum MHD_Result dispatch(struct http_server *srv, struct MHD_Connection *
 	if (m == ROUTER_FOUND && http_ip_refused(req, resp)) {
 		/* answered 403 ip_blocked */
 	} else if (m == ROUTER_FOUND && (ctx->route->flags & (HTTP_ROUTE_POOL | HTTP_ROUTE_IO)) &&
-		   !((ctx->route->flags & HTTP_ROUTE_IO_FAST) && srv->io_inline)) {
+		   !(ctx->route->runs_inline && ctx->route->runs_inline(srv->app))) {
 		ctx->state = CONN_IN_POOL;
 		req->pooled = true;
 		ctx->queued_ms = clock_now_ms();
@@ -509,8 +507,6 @@ int http_server_start(struct app *app, const struct config *cfg, const char *lis
 	}
 	srv->app = app;
 	srv->tls = cfg->server.tls_cert[0] != '\0';
-	/* lookups on the HTTP threads when the backend answers from the local database */
-	srv->io_inline = app->lookup && app->lookup->population && !lookup_backend_blocks(app->lookup);
 	if (config_list_each(cfg->server.trusted_proxies, add_proxy, srv)) {
 		snprintf(why, why_size, "[server] trusted_proxies: bad entry or more than %d", MAX_PROXIES);
 		goto out;

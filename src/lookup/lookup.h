@@ -2,7 +2,12 @@
  * The lookup service: the gateway's main job. One citizen lookup, bound to a
  * dossier and a procedure, within the caller's quotas, recorded durably in the
  * audit log before a single field leaves, answering only the fields the
- * procedure needs. No HTTP here: src/http/h_lookups.c turns results into answers.
+ * procedure needs. One pipeline (lookup.c): validate → quota → dossier →
+ * population → audit commit → fields → result, its state in one struct
+ * (struct lookup_call), with an asynchronous form (lookup_start / lookup_finish,
+ * for a caller that must not wait on the audit's fdatasync) and a synchronous
+ * one built on it (lookup_run). No HTTP here: src/http/h_lookups.c turns results
+ * into answers.
  */
 #ifndef CANHGAC_LOOKUP_LOOKUP_H
 #define CANHGAC_LOOKUP_LOOKUP_H
@@ -11,7 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lookup/dossier.h"
+#include "dossier/dossier.h"
+#include "dossier/dossier_code.h"
 #include "quota/quota.h"
 
 struct config;
@@ -19,6 +25,7 @@ struct store;
 struct audit;
 struct population;
 struct procedures;
+struct procedure;
 
 enum lookup_err {
 	LOOKUP_OK = 0,
@@ -32,6 +39,9 @@ enum lookup_err {
 	LOOKUP_ETIMEOUT = -8,           /* 504 upstream_timeout (audited) */
 	LOOKUP_ESTATE = -9,             /* 503: quota state unreadable, fail closed */
 	LOOKUP_EINTERNAL = -10,
+	LOOKUP_EREFUSED = -11,          /* 403, result.refusal: the dossier does not allow it (audited,
+					 * quota kept) */
+	LOOKUP_EDOSSIER_UNAVAILABLE = -12, /* 503 dossier_unavailable (audited, quota given back) */
 };
 
 struct lookup_service {
@@ -41,14 +51,20 @@ struct lookup_service {
 	struct quota *quota;
 	struct population *population;
 	struct procedures *procedures;
-	struct dossier_matcher dossier;
+	struct dossier_matcher dossier_codes;
+	struct dossier_backend *dossiers;
+	bool verify_dossiers;         /* [dossier] check = verify */
 };
 
-/* Opens the procedures, the dossier matcher, the quota state and the population
- * backend. 0 or -1 with a sentence in why. */
+/* Opens the procedures, the dossier-code matcher, the dossier backend, the quota
+ * state and the population backend. 0 or -1 with a sentence in why. */
 int lookup_service_open(struct lookup_service *s, const struct config *cfg, struct store *st,
 			struct audit *audit, char *why, size_t why_size);
 void lookup_service_close(struct lookup_service *s);
+
+/* True when a lookup can wait on the network (an upstream population or dossier
+ * backend), so it must not run on an HTTP thread. */
+bool lookup_service_blocks(const struct lookup_service *s);
 
 struct lookup_request {
 	const char *username, *agency, *ip;
@@ -63,37 +79,41 @@ struct lookup_result {
 	enum quota_scope scope;       /* with LOOKUP_EQUOTA */
 	int retry_after;              /* with LOOKUP_EQUOTA */
 	const char *why;              /* with the 400s: what was wrong, in English */
+	const char *refusal;          /* with LOOKUP_EREFUSED: dossier_not_found, dossier_closed, ... */
 };
 
-int lookup_run(struct lookup_service *s, const struct lookup_request *rq, struct lookup_result *out);
-
-/* lookup_run in two halves, so the thread that started it need not wait for the
- * audit record's fdatasync. lookup_start does everything up to queueing the
- * record; it returns LOOKUP_PENDING when the record is queued (then done(arg) is
- * called once, from the audit writer thread, and lookup_finish gives the result),
- * or the final code with *out filled (done is not called). The request's strings
- * must stay valid until lookup_finish. */
-#define LOOKUP_PENDING 1
-struct lookup_pending {
+/* One lookup's whole state, from the request to the result. The caller provides
+ * the memory and keeps it (and the request's strings) alive until the result. */
+struct lookup_call {
 	struct lookup_service *s;
 	struct lookup_request rq;
 	const struct procedure *pr;
 	int64_t now_ms;
-	int pop_rc;
-	json_t *record;
+	bool dossier_checked;         /* the dossier was verified (check = verify) */
+	enum dossier_verdict verdict;
+	int dossier_rc;               /* DOSSIER_OK, or the backend's failure */
+	int pop_rc;                   /* enum population_err; meaningful when the data is read */
+	bool pop_read;
+	json_t *record;               /* the citizen's record, until the audit says it may leave */
 	int audit_rc;
 	uint64_t audit_seq;
 	void (*done)(void *arg);
 	void *arg;
+	struct lookup_result result;
 };
-int lookup_start(struct lookup_service *s, const struct lookup_request *rq, struct lookup_pending *p,
-		 void (*done)(void *arg), void *arg, struct lookup_result *out);
-/* After done: the result, as lookup_run would have returned it, into the same
- * *out that lookup_start filled (it holds the quota usage). */
-int lookup_finish(struct lookup_pending *p, struct lookup_result *out);
 
-/* True when the population backend can block for long (the HTTP upstream), so a
- * lookup must not run on an HTTP thread. */
-bool lookup_backend_blocks(const struct lookup_service *s);
+/* Runs the pipeline up to the audit record. Returns LOOKUP_PENDING when the
+ * record is queued: then done(arg) is called once, from the audit writer thread,
+ * and lookup_finish gives the result. Any other return is the final code, with
+ * call->result filled, and done is not called. */
+#define LOOKUP_PENDING 1
+int lookup_start(struct lookup_service *s, const struct lookup_request *rq, struct lookup_call *call,
+		 void (*done)(void *arg), void *arg);
+
+/* After done: the final code; call->result holds the rest. */
+int lookup_finish(struct lookup_call *call);
+
+/* The same pipeline, waiting for the audit record: the final code, call->result. */
+int lookup_run(struct lookup_service *s, const struct lookup_request *rq, struct lookup_call *call);
 
 #endif

@@ -57,6 +57,7 @@ const char *store_strerror(int err);
 #include "store/store_audit.h"
 #include "store/store_audit_events.h"
 #include "store/store_detect.h"
+#include "store/store_dossiers.h"
 #include "store/store_fim.h"
 #include "store/store_population.h"
 #include "store/store_review.h"

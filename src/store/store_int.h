@@ -27,6 +27,7 @@ enum store_cached_stmt {
 	SC_AUDIT_DAILY_USER,
 	SC_AUDIT_DAILY_AGENCY,
 	SC_TOTP_GET,
+	SC_DOSSIER_GET,
 	SC_COUNT
 };
 

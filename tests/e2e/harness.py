@@ -358,7 +358,11 @@ class Server:
 FAST_HASH = (("password", "hash_memory_mib", "19"), ("password", "hash_passes", "2"),
              # tests that are not about the second factor need no authenticator;
              # test_totp_staff.py turns the requirement back on
-             ("totp", "required_roles", ""))
+             ("totp", "required_roles", ""),
+             # tests that are not about the purpose binding look up under any
+             # well-formed dossier code; test_dossiers.py, test_lookups.py and
+             # test_simulate.py turn verification back on (harness.verify_dossiers)
+             ("dossier", "check", "format"))
 
 # A password that meets the default policy and is in no dictionary.
 STRONG = "Tq7#vLm9xR2!"
@@ -370,6 +374,24 @@ def init_fast(data, extra_args=()):
     for section, key, value in FAST_HASH:
         set_config(config_path(data), section, key, value)
     return out
+
+
+def verify_dossiers(data):
+    """Turns [dossier] check = verify back on (init writes it; init_fast turns it off)."""
+    set_config(config_path(data), "dossier", "check", "verify")
+
+
+def generate_dossiers(data, agency, count):
+    """`canhgac dossier generate` (audited; through the spool when a server runs)
+    and the open dossiers of `agency` as `canhgac dossier list --json` prints them."""
+    p = run(["dossier", "generate", "--data", data, "--agency", agency, "--count", str(count), "--json"],
+            timeout=120)
+    if p.returncode != 0:
+        raise HarnessError("dossier generate exited %d: %s" % (p.returncode, p.stderr))
+    p = run(["dossier", "list", "--data", data, "--agency", agency, "--open", "--limit", "1000", "--json"])
+    if p.returncode != 0:
+        raise HarnessError("dossier list exited %d: %s" % (p.returncode, p.stderr))
+    return json.loads(p.stdout)
 
 
 class Client:

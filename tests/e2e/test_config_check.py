@@ -25,11 +25,37 @@ class ConfigCheck(unittest.TestCase):
         return path
 
     def test_valid_file(self):
-        path = self.write("; mine\n[server]\nlisten = 127.0.0.1:9090\n\n[quota]\nuser_per_day = 300\n")
+        path = self.write("; mine\n[server]\nlisten = 127.0.0.1:9090\n\n[quota]\nuser_per_day = 300\n"
+                          "[dossier]\ncheck = verify\n")
         p = harness.run(["config", "check", path])
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout, "ok: %s\n" % path)
         self.assertEqual(p.stderr, "")
+
+    def test_format_mode_is_announced(self):
+        # an upgraded file has no [dossier] section: it still checks (the desks keep
+        # working) but says loudly that lookups are not bound to real dossiers
+        for text in ("[quota]\nuser_per_day = 300\n", "[dossier]\ncheck = format\n"):
+            path = self.write(text)
+            p = harness.run(["config", "check", path])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("check = format", p.stderr)
+            self.assertIn("NOT bound to real dossiers", p.stderr)
+        path = self.write("[dossier]\ncheck = maybe\n")
+        p = harness.run(["config", "check", path])
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("%s:2: [dossier] check: expected verify or format" % path, p.stderr)
+
+    def test_init_writes_verify_and_officer_second_factor(self):
+        data = harness.data_dir(self.tmp.name)
+        harness.init(data)
+        p = harness.run(["config", "check", harness.config_path(data)])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+        with open(harness.config_path(data), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("\ncheck = verify\n", text)
+        self.assertIn("\nrequired_roles = admin,agency_admin,officer\n", text)
 
     def test_default_file_checks_clean(self):
         p = harness.run(["config", "default"])

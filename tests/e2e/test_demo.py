@@ -1,9 +1,11 @@
-"""`canhgac demo` as a newcomer runs it (issue 5): on an empty directory it prints
-every demo account with a one-time password and a few citizen ids, generates the
-100,000 synthetic citizens and serves; an officer signs in with the printed
-password, changes it and looks up a printed id, all well within the two minutes
-the issue allows. A second run keeps the population and gives the accounts new
-one-time passwords."""
+"""`canhgac demo` as a newcomer runs it (issues 5 and 17): on an empty directory it
+prints every demo account with a one-time password and a few open dossiers with a
+citizen each, generates the 100,000 synthetic citizens and the agencies' dossiers
+and serves with lookups bound to real dossiers; an officer signs in with the
+printed password, changes it and looks the printed citizen up under the printed
+dossier, all well within the two minutes the issue allows, while an invented
+dossier code is refused. A second run keeps the population and the dossiers and
+gives the accounts new one-time passwords."""
 
 import os
 import queue
@@ -19,7 +21,7 @@ from test_lookups import lookup  # noqa: E402
 
 DEMO_TIMEOUT = 120.0  # the issue's two minutes, from the command to a lookup
 ACCOUNT_RE = re.compile(r"^  (\S+)\s+(admin|agency_admin|auditor|officer)\s+(\S+)\s*$")
-ID_RE = re.compile(r"^  (\d{12})\s*$")
+DOSSIER_RE = re.compile(r"^  (\S+)  thủ tục (\S+)  công dân (\d{12}) \((\S+)\)\s*$")
 
 
 class Demo(harness.Server):
@@ -49,8 +51,9 @@ class Demo(harness.Server):
     def accounts(self):
         return {m.group(1): (m.group(2), m.group(3)) for m in map(ACCOUNT_RE.match, self.printed) if m}
 
-    def ids(self):
-        return [m.group(1) for m in map(ID_RE.match, self.printed) if m]
+    def dossiers(self):
+        """(dossier code, procedure code, citizen id) of each printed dossier."""
+        return [m.group(1, 2, 3) for m in map(DOSSIER_RE.match, self.printed) if m]
 
 
 class DemoCommand(unittest.TestCase):
@@ -62,15 +65,24 @@ class DemoCommand(unittest.TestCase):
                 accounts = demo.accounts()
                 self.assertEqual(set(r for r, _ in accounts.values()),
                                  {"admin", "agency_admin", "auditor", "officer"})
-                ids = demo.ids()
-                self.assertEqual(len(ids), 5)
+                dossiers = demo.dossiers()
+                self.assertEqual(len(dossiers), 3, demo.printed)
+                code, procedure, citizen = dossiers[0]
                 c = harness.signed_in(demo, "canbo.bienhoa", accounts["canbo.bienhoa"][1])
-                st, _, body = c.request("GET", "/api/v1/procedures")
-                self.assertEqual(st, 200, body)
-                st, _, body = lookup(c, ids[0], body["procedures"][0]["code"])
+                st, _, body = lookup(c, citizen, procedure, code)
                 self.assertEqual(st, 200, body)
                 self.assertTrue(body["citizen"])
                 self.assertLess(time.monotonic() - t0, DEMO_TIMEOUT)
+                # the demo verifies dossiers: a well-formed invented code opens nothing
+                st, _, body = lookup(c, citizen, procedure, "UBND.BIENHOA-261201-0000001")
+                self.assertEqual((st, body["error"]), (403, "dossier_not_found"), body)
+                self.assertNotIn("citizen", body)
+                st, _, health = c.request("GET", "/healthz")
+                self.assertEqual(health["dossier_check"], "verify")
+                st, _, listed = c.request("GET", "/api/v1/dossiers?status=open")
+                self.assertEqual(st, 200, listed)
+                self.assertIn(code, [d["code"] for d in listed["dossiers"]])
+                self.assertEqual({d["agency"] for d in listed["dossiers"]}, {"UBND.BIENHOA"})
             p = harness.run(["population", "sample", "--data", data, "--count", "200000"], timeout=120)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual(len(p.stdout.split()), 100000)
@@ -82,10 +94,9 @@ class DemoCommand(unittest.TestCase):
                 self.assertEqual(set(again), set(accounts))
                 self.assertNotEqual(again["canbo.bienhoa"][1], accounts["canbo.bienhoa"][1])
                 c = harness.signed_in(demo, "canbo.bienhoa", again["canbo.bienhoa"][1], "Zx8$kPq4wN7!")
-                st, _, body = c.request("GET", "/api/v1/procedures")
+                st, _, body = lookup(c, citizen, procedure, code)
                 self.assertEqual(st, 200, body)
-                st, _, body = lookup(c, ids[0], body["procedures"][0]["code"])
-                self.assertEqual(st, 200, body)
+                self.assertEqual(demo.dossiers()[0][0], code)  # the same dossiers, not new ones
             # not generated again: the same file
             self.assertEqual(os.stat(os.path.join(data, "canhgac.population.db")).st_ino, population)
 

@@ -16,7 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "lookup/citizen_id.h"
-#include "lookup/dossier.h"
+#include "dossier/dossier_code.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

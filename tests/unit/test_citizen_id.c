@@ -15,7 +15,7 @@
 
 #include "core/clock.h"
 #include "lookup/citizen_id.h"
-#include "lookup/dossier.h"
+#include "dossier/dossier_code.h"
 
 #define T_2026_06_01 1780272000 /* 2026-06-01T00:00:00Z */
 

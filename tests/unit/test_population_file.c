@@ -253,6 +253,8 @@ static void a_database_before_schema_10_moves_its_citizens(void **state)
 		    "'x', 'x', 'h1', 'Lê Văn Thật', 'Chủ hộ', 'Độc thân', 0), "
 		    "('075190000046', 'Lê Thị Giả', '1990-02-04', 'female', 'Việt Nam', 'Kinh', 'Không', 'x', 'x', "
 		    "'x', 'x', 'h1', 'Lê Văn Thật', 'Vợ', 'Đã kết hôn', 1)");
+	/* and without what later migrations made, so that they run again */
+	exec_ok(db, "DROP TABLE IF EXISTS dossiers");
 	exec_ok(db, "DELETE FROM schema_migrations WHERE version >= 10");
 	sqlite3_close(db);
 	assert_int_equal(access(f->pop, F_OK), -1);

@@ -19,14 +19,14 @@ static void h_d(struct http_req *req, struct http_resp *resp) { (void)req; resp-
 static void h_e(struct http_req *req, struct http_resp *resp) { (void)req; resp->status = 5; }
 
 static const struct http_route routes[] = {
-	{"GET", "/healthz", h_a, HTTP_ROUTE_INLINE},
-	{"GET", "/api/v1/users", h_b, HTTP_ROUTE_INLINE},
-	{"POST", "/api/v1/users", h_c, HTTP_ROUTE_POOL},
-	{"GET", "/api/v1/users/me", h_e, HTTP_ROUTE_INLINE},
-	{"GET", "/api/v1/users/{id}", h_d, HTTP_ROUTE_INLINE},
-	{"PATCH", "/api/v1/users/{id}", h_d, HTTP_ROUTE_INLINE},
-	{"POST", "/api/v1/users/{id}/disable", h_e, HTTP_ROUTE_INLINE},
-	{"DELETE", "/api/v1/blocks/{ip}/{reason}", h_e, HTTP_ROUTE_INLINE},
+	{"GET", "/healthz", h_a, HTTP_ROUTE_INLINE, NULL},
+	{"GET", "/api/v1/users", h_b, HTTP_ROUTE_INLINE, NULL},
+	{"POST", "/api/v1/users", h_c, HTTP_ROUTE_POOL, NULL},
+	{"GET", "/api/v1/users/me", h_e, HTTP_ROUTE_INLINE, NULL},
+	{"GET", "/api/v1/users/{id}", h_d, HTTP_ROUTE_INLINE, NULL},
+	{"PATCH", "/api/v1/users/{id}", h_d, HTTP_ROUTE_INLINE, NULL},
+	{"POST", "/api/v1/users/{id}/disable", h_e, HTTP_ROUTE_INLINE, NULL},
+	{"DELETE", "/api/v1/blocks/{ip}/{reason}", h_e, HTTP_ROUTE_INLINE, NULL},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

@@ -5,7 +5,7 @@
  * default pattern a calendar check of the yymmdd part, which catches typed-in
  * dates like 261308 that the expression alone accepts.
  */
-#include "lookup/dossier.h"
+#include "dossier/dossier_code.h"
 
 #include <stdio.h>
 #include <string.h>

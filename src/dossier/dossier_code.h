@@ -6,8 +6,8 @@
  * the default pattern the yymmdd part must also be a real calendar date
  * (20yy). Any pattern: 1..DOSSIER_CODE_MAX printable ASCII characters.
  */
-#ifndef CANHGAC_LOOKUP_DOSSIER_H
-#define CANHGAC_LOOKUP_DOSSIER_H
+#ifndef CANHGAC_DOSSIER_DOSSIER_CODE_H
+#define CANHGAC_DOSSIER_DOSSIER_CODE_H
 
 #include <regex.h>
 #include <stdbool.h>
