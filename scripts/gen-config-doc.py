@@ -8,7 +8,13 @@ out=["# Configuration","","`canhgac.conf` is INI, read through libinih. `canhgac
 "unknown keys, keys set twice, values out of range and contradictory pairs are errors:",
 "a typo in a security setting must never fall back silently to a default nobody chose.","",
 "Lists (`trusted_proxies`, `holidays`, `paths`, `allowlist`, `roots`, `exclude`) are",
-"separated by commas and/or spaces. Booleans are `true`/`false` (also yes/no, on/off, 1/0).",""]
+"separated by commas and/or spaces. Booleans are `true`/`false` (also yes/no, on/off, 1/0).","",
+"A missing key means its default. Two defaults stay lenient so that an upgraded",
+"configuration, which lacks the key, keeps the desks working, while `canhgac init`",
+"writes the stricter value for a new instance: `[dossier] check` (default `format`,",
+"init writes `verify`) and `[totp] required_roles` (default `admin,agency_admin`, init",
+"writes `admin,agency_admin,officer`). `format` is announced by `config check` (a",
+"warning on stderr), by `/healthz` (`dossier_check`, `warnings`) and by the console.",""]
 section=None
 bs='\\'
 for kind,sec,key,field,rest in rows:
@@ -20,9 +26,9 @@ for kind,sec,key,field,rest in rows:
     elif kind=='BOOL':
         m=re.match(r'"([^"]*)", (".*")$',rest); d,doc=m.groups(); rng="true / false"
     else:
-        m=re.match(r'(C_[A-Z]+),\s*"((?:[^"\\]|\\.)*)",\s*(".*")$',rest); chk,d,doc=m.groups()
+        m=re.match(r'(C_[A-Z_]+),\s*"((?:[^"\\]|\\.)*)",\s*(".*")$',rest); chk,d,doc=m.groups()
         d=d.replace(bs+bs,bs)
-        rng={'C_LISTEN':'HOST:PORT','C_HHMM':'HH:MM','C_DAYS':'days, e.g. mon-fri','C_DATES':'YYYY-MM-DD list','C_CIDRS':'CIDR list','C_REGEX':'POSIX ERE','C_LEVEL':'debug/info/warn/error','C_PATH':'path','C_NONE':'text'}[chk]
+        rng={'C_LISTEN':'HOST:PORT','C_HHMM':'HH:MM','C_DAYS':'days, e.g. mon-fri','C_DATES':'YYYY-MM-DD list','C_CIDRS':'CIDR list','C_REGEX':'POSIX ERE','C_LEVEL':'debug/info/warn/error','C_PATH':'path','C_NONE':'text','C_JSON_POINTER':'JSON pointer'}[chk]
     doc=' '.join(re.findall(r'"((?:[^"\\]|\\.)*)"',doc))
     if sec!=section:
         out+=["","## ["+sec+"]","","| key | default | allowed | meaning |","|---|---|---|---|"]
@@ -36,6 +42,8 @@ out+=["","## Checks across keys","",
 "- `[quota] user_per_minute` must not exceed `user_per_day`.",
 "- `[workhours] end` must be after `start`.",
 "- `[server] tls_cert` and `tls_key` are set together.",
+"- `[dossier] check` is `verify` or `format`; `backend` is `embedded` or `upstream`, and",
+"  `upstream` needs `upstream_url`; `upstream_cert` and `upstream_key` are set together.",
 "- Serving plain HTTP on an address that is not loopback is refused at start unless",
 "  `[server] trusted_proxies` names the TLS-terminating proxy.",""]
 open('docs/CONFIG.md','w').write('\n'.join(out))

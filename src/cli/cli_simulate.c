@@ -1,12 +1,15 @@
 /*
  * `canhgac simulate leak`: plays a stolen-account scenario against a running
  * server (the demo) through its HTTP API, the way a thief with a leaked password
- * would: signs in as the officer and looks up citizen ids in near-sequence as
- * fast as a script does at night, until the detector suspends the account (403
- * account_suspended). Then, with an admin's credentials, it shows the alert and
- * the incident opened with its report deadline; with another officer's, that the
- * rest of the province is still served. It only talks HTTP (libcurl), so it
- * shows what any client sees; it needs no access to the data directory.
+ * would, in one of several patterns: near-sequential ids, random ids, invented
+ * dossier codes, another agency's real dossier, or a harvest of the agency's own
+ * open dossiers; optionally from a second client address while the officer is
+ * still signed in from the first. It looks up as fast as the server answers until
+ * the detector suspends the account (403 account_suspended) and counts the
+ * citizen records that left the server before that. With an admin's credentials
+ * it shows the incident opened with its report deadline; with another officer's,
+ * that the rest of the province is still served. It only talks HTTP (libcurl),
+ * so it shows what any client sees; it needs no access to the data directory.
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -34,8 +37,23 @@ static const char usage[] =
 	"An account that must change its password is given --new-password (or a random\n"
 	"strong one, printed), so note it to sign in again later.\n"
 	"\n"
+	"Patterns (--pattern):\n"
+	"  sequential         near-sequential ids from --start-id under one invented dossier code\n"
+	"  random             random ids of Dong Nai under one invented dossier code\n"
+	"  invented-dossiers  random ids, a new invented (well-formed) dossier code each time\n"
+	"  foreign-dossier    the persons of another agency's real open dossiers (found with the\n"
+	"                     admin's credentials) or --foreign-dossier CODE with random ids\n"
+	"  harvest            every person of the officer's own agency's open dossiers, in order\n"
+	"                     (what purpose binding cannot refuse: the detector must contain it)\n"
+	"The summary counts the citizen records released (200 with data) before containment.\n"
+	"\n"
 	"Options:\n"
 	"  --url URL               the server, e.g. http://127.0.0.1:8080\n"
+	"  --pattern P             one of the patterns above (default sequential)\n"
+	"  --second-address A      the thief's requests leave from local address A (e.g.\n"
+	"                          127.0.0.2 against a loopback server) while the officer stays\n"
+	"                          signed in from the usual one\n"
+	"  --foreign-dossier CODE  another agency's dossier code for foreign-dossier\n"
 	"  --username U            the officer whose password leaked (e.g. canbo.bienhoa)\n"
 	"  --password P            their password or one-time password\n"
 	"  --other-username U2     another officer, to show they are still served\n"
@@ -51,6 +69,18 @@ static const char usage[] =
 
 #define BODY_MAX (1 << 20)
 #define SIM_DOSSIER "H15.50.05.13-261008-0975"
+#define SIM_TARGETS_MAX 2000
+
+enum sim_pattern { PAT_SEQUENTIAL, PAT_RANDOM, PAT_INVENTED, PAT_FOREIGN, PAT_HARVEST };
+static const char *const pattern_names[] = {"sequential", "random", "invented-dossiers", "foreign-dossier",
+					    "harvest"};
+
+/* One lookup the thief tries: a citizen under a dossier and its procedure. */
+struct sim_target {
+	char citizen_id[16];
+	char dossier[72];
+	char procedure[64];
+};
 
 struct sim_client {
 	CURL *h;
@@ -80,7 +110,15 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+static int client_init_from(struct sim_client *c, const char *base, bool insecure, const char *local_address);
+
 static int client_init(struct sim_client *c, const char *base, bool insecure)
+{
+	return client_init_from(c, base, insecure, NULL);
+}
+
+/* A client whose connections leave from local_address (NULL: the system's choice). */
+static int client_init_from(struct sim_client *c, const char *base, bool insecure, const char *local_address)
 {
 	memset(c, 0, sizeof *c);
 	c->base = base;
@@ -92,6 +130,8 @@ static int client_init(struct sim_client *c, const char *base, bool insecure)
 	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c->h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (local_address)
+		curl_easy_setopt(c->h, CURLOPT_INTERFACE, local_address);
 	if (insecure) {
 		curl_easy_setopt(c->h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c->h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -167,10 +207,22 @@ static void random_password(char *out, size_t size)
 	sodium_memzero(r, sizeof r);
 }
 
-/* Signs c in; changes the password when the server requires it. 0 or -1 (said why). */
+/* Signs c in; changes the password when the server requires it. 0 or -1 (said
+ * why). `now` (may be NULL, 64 bytes) gets the password in effect afterwards. */
+static int sign_in_as(struct sim_client *c, const char *user, const char *password, const char *otp,
+		      const char *new_password, bool quiet, char *now);
+
 static int sign_in(struct sim_client *c, const char *user, const char *password, const char *otp,
 		   const char *new_password, bool quiet)
 {
+	return sign_in_as(c, user, password, otp, new_password, quiet, NULL);
+}
+
+static int sign_in_as(struct sim_client *c, const char *user, const char *password, const char *otp,
+		      const char *new_password, bool quiet, char *now)
+{
+	if (now)
+		snprintf(now, 64, "%s", password);
 	json_t *ans = NULL, *req = json_pack("{s:s, s:s}", "username", user, "password", password);
 	if (otp)
 		json_object_set_new(req, "otp", json_string(otp));
@@ -203,6 +255,8 @@ static int sign_in(struct sim_client *c, const char *user, const char *password,
 		return -1;
 	}
 	json_decref(ans);
+	if (now)
+		snprintf(now, 64, "%s", fresh);
 	if (!quiet)
 		printf("  (%s had to change its one-time password; it is now: %s)\n", user, fresh);
 	else
@@ -211,9 +265,10 @@ static int sign_in(struct sim_client *c, const char *user, const char *password,
 	return 0;
 }
 
-static long lookup(struct sim_client *c, const char *procedure, const char *citizen_id, json_t **ans)
+static long lookup_in(struct sim_client *c, const char *procedure, const char *citizen_id, const char *dossier,
+		      json_t **ans)
 {
-	json_t *req = json_pack("{s:s, s:s, s:s}", "citizen_id", citizen_id, "dossier_code", SIM_DOSSIER,
+	json_t *req = json_pack("{s:s, s:s, s:s}", "citizen_id", citizen_id, "dossier_code", dossier,
 				"procedure_code", procedure);
 	long st = call(c, "POST", "/api/v1/lookups", req, ans);
 	json_decref(req);
@@ -231,6 +286,8 @@ struct sim_opts {
 	const char *url, *user, *password, *other, *other_password, *admin, *admin_password, *admin_otp;
 	const char *new_password;
 	const char *start_id;
+	const char *second_address, *foreign_dossier;
+	enum sim_pattern pattern;
 	int max_lookups;
 	bool insecure, json;
 };
@@ -285,17 +342,28 @@ static void admin_view(const struct sim_opts *o, json_t *summary)
 	client_free(&a);
 }
 
-/* Another officer's lookup after the suspension. Adds "other_status" to summary. */
+static size_t targets_from_dossiers(const json_t *list, struct sim_target *t, size_t n, size_t max);
+
+/* Another officer's lookup after the suspension, under one of their own open
+ * dossiers when the server lists any (verify mode), else under the fixed code.
+ * Adds "other_status" to summary. */
 static long other_view(const struct sim_opts *o, const char *procedure, const char *citizen_id, json_t *summary)
 {
 	struct sim_client c;
 	long st = -1;
 	if (client_init(&c, o->url, o->insecure) == 0 &&
 	    sign_in(&c, o->other, o->other_password, NULL, o->new_password, o->json) == 0) {
-		json_t *ans = NULL;
-		st = lookup(&c, procedure, citizen_id, &ans);
+		json_t *ans = NULL, *ds = NULL;
+		struct sim_target t;
+		snprintf(t.citizen_id, sizeof t.citizen_id, "%s", citizen_id);
+		snprintf(t.dossier, sizeof t.dossier, "%s", SIM_DOSSIER);
+		snprintf(t.procedure, sizeof t.procedure, "%s", procedure);
+		if (call(&c, "GET", "/api/v1/dossiers?status=open&limit=1", NULL, &ds) == 200)
+			targets_from_dossiers(json_object_get(ds, "dossiers"), &t, 0, 1);
+		json_decref(ds);
+		st = lookup_in(&c, t.procedure, t.citizen_id, t.dossier, &ans);
 		if (!o->json)
-			printf("  %s looks up %s: %ld %s\n", o->other, citizen_id, st,
+			printf("  %s looks up %s: %ld %s\n", o->other, t.citizen_id, st,
 			       st == 200   ? "(served)"
 			       : st == 404 ? "(served: no such citizen)"
 					   : err_code(ans));
@@ -306,16 +374,146 @@ static long other_view(const struct sim_opts *o, const char *procedure, const ch
 	return st;
 }
 
+/* A plausible citizen id of Dong Nai born 1940-1999 (it may or may not exist). */
+static void random_id(char out[16])
+{
+	snprintf(out, 16, "075%u%02u%06u", randombytes_uniform(2), 40 + randombytes_uniform(60),
+		 randombytes_uniform(1000000));
+}
+
+/* Adds the persons of each dossier in `list` (a JSON array of dossiers) as targets. */
+static size_t targets_from_dossiers(const json_t *list, struct sim_target *t, size_t n, size_t max)
+{
+	size_t i, k;
+	const json_t *d, *p;
+	json_array_foreach(list, i, d) {
+		json_array_foreach(json_object_get(d, "persons"), k, p) {
+			if (n >= max)
+				return n;
+			snprintf(t[n].citizen_id, sizeof t[n].citizen_id, "%s", str_of(p, "citizen_id"));
+			snprintf(t[n].dossier, sizeof t[n].dossier, "%s", str_of(d, "code"));
+			snprintf(t[n].procedure, sizeof t[n].procedure, "%s", str_of(d, "procedure_code"));
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Another agency's open dossiers, as the admin sees them (the thief's worst case:
+ * a real dossier and its persons known from elsewhere). */
+static size_t foreign_targets(const struct sim_opts *o, const char *own_agency, struct sim_target *t, size_t max)
+{
+	struct sim_client a;
+	size_t n = 0;
+	json_t *ags = NULL;
+	if (client_init(&a, o->url, o->insecure) ||
+	    sign_in(&a, o->admin, o->admin_password, o->admin_otp, o->new_password, o->json) ||
+	    call(&a, "GET", "/api/v1/agencies", NULL, &ags) != 200) {
+		client_free(&a);
+		json_decref(ags);
+		return 0;
+	}
+	size_t i;
+	json_t *ag;
+	json_array_foreach(json_object_get(ags, "agencies"), i, ag) {
+		const char *code = str_of(ag, "code");
+		if (n > 0 || !strcmp(code, own_agency))
+			continue;
+		char path[256];
+		json_t *ds = NULL;
+		snprintf(path, sizeof path, "/api/v1/dossiers?status=open&limit=50&agency=%s", code);
+		if (call(&a, "GET", path, NULL, &ds) == 200)
+			n = targets_from_dossiers(json_object_get(ds, "dossiers"), t, 0, max);
+		json_decref(ds);
+	}
+	json_decref(ags);
+	client_free(&a);
+	return n;
+}
+
+/* The lookups the thief will try, in order. 0 when the pattern finds none (said why). */
+static size_t make_targets(const struct sim_opts *o, struct sim_client *thief, const char *procedure,
+			   struct sim_target *t, size_t max)
+{
+	size_t n = 0;
+	unsigned long long id = strtoull(o->start_id, NULL, 10);
+	json_t *ans = NULL;
+	switch (o->pattern) {
+	case PAT_SEQUENTIAL:
+	case PAT_RANDOM:
+	case PAT_INVENTED:
+		for (; n < max; n++) {
+			if (o->pattern == PAT_SEQUENTIAL)
+				snprintf(t[n].citizen_id, sizeof t[n].citizen_id, "%012llu", id + n);
+			else
+				random_id(t[n].citizen_id);
+			if (o->pattern == PAT_INVENTED)
+				snprintf(t[n].dossier, sizeof t[n].dossier, "H15.50.05.13-261008-%04u",
+					 randombytes_uniform(10000));
+			else
+				snprintf(t[n].dossier, sizeof t[n].dossier, "%s", SIM_DOSSIER);
+			snprintf(t[n].procedure, sizeof t[n].procedure, "%s", procedure);
+		}
+		return n;
+	case PAT_FOREIGN:
+		if (o->foreign_dossier) {
+			for (; n < max; n++) {
+				random_id(t[n].citizen_id);
+				snprintf(t[n].dossier, sizeof t[n].dossier, "%s", o->foreign_dossier);
+				snprintf(t[n].procedure, sizeof t[n].procedure, "%s", procedure);
+			}
+			return n;
+		}
+		if (call(thief, "GET", "/api/v1/me", NULL, &ans) == 200)
+			n = foreign_targets(o, str_of(json_object_get(ans, "user"), "agency"), t, max);
+		json_decref(ans);
+		if (n == 0)
+			fprintf(stderr, "canhgac simulate: foreign-dossier needs --foreign-dossier CODE, or admin "
+					"credentials to find another agency's open dossiers\n");
+		return n;
+	case PAT_HARVEST:
+		if (call(thief, "GET", "/api/v1/dossiers?status=open&limit=1000", NULL, &ans) == 200)
+			n = targets_from_dossiers(json_object_get(ans, "dossiers"), t, 0, max);
+		json_decref(ans);
+		if (n == 0)
+			fprintf(stderr, "canhgac simulate: the officer's agency has no open dossiers to harvest\n");
+		return n;
+	}
+	return 0;
+}
+
 static int run_leak(const struct sim_opts *o)
 {
-	struct sim_client thief;
+	struct sim_client thief, officer;
 	json_t *summary = json_object(), *ans = NULL;
+	struct sim_target *targets = calloc((size_t)o->max_lookups, sizeof *targets);
+	char password[64] = "";
 	int rc = CLI_FAIL;
-	if (client_init(&thief, o->url, o->insecure))
+	bool officer_on = false;
+	memset(&thief, 0, sizeof thief);
+	memset(&officer, 0, sizeof officer);
+	if (!targets)
 		goto out;
 	if (!o->json)
-		printf("canhgac simulate leak: %s's password has leaked; a script signs in with it\n", o->user);
-	if (sign_in(&thief, o->user, o->password, NULL, o->new_password, o->json))
+		printf("canhgac simulate leak (%s): %s's password has leaked; a script signs in with it%s%s\n",
+		       pattern_names[o->pattern], o->user, o->second_address ? " from " : "",
+		       o->second_address ? o->second_address : "");
+	if (o->second_address) {
+		/* the officer at their desk, signed in and working, from the usual address */
+		if (client_init(&officer, o->url, o->insecure) ||
+		    sign_in_as(&officer, o->user, o->password, NULL, o->new_password, o->json, password))
+			goto out;
+		officer_on = true;
+		call(&officer, "GET", "/api/v1/me", NULL, NULL);
+	} else {
+		snprintf(password, sizeof password, "%s", o->password);
+	}
+	char current[64];
+	snprintf(current, sizeof current, "%s", password);
+	int signed_in = client_init_from(&thief, o->url, o->insecure, o->second_address) == 0 &&
+			sign_in_as(&thief, o->user, current, NULL, o->new_password, o->json, password) == 0;
+	sodium_memzero(current, sizeof current);
+	if (!signed_in)
 		goto out;
 	if (call(&thief, "GET", "/api/v1/procedures", NULL, &ans) != 200) {
 		fprintf(stderr, "canhgac simulate: GET /procedures failed: is %s a canhgac server?\n", o->url);
@@ -326,44 +524,62 @@ static int run_leak(const struct sim_opts *o)
 		 str_of(json_array_get(json_object_get(ans, "procedures"), 0), "code"));
 	json_decref(ans);
 	ans = NULL;
-	unsigned long long id = strtoull(o->start_id, NULL, 10);
-	char cid[16] = "";
-	int n = 0, served = 0;
+	size_t ntargets = make_targets(o, &thief, procedure, targets, (size_t)o->max_lookups);
+	if (ntargets == 0)
+		goto out;
+	int n = 0, served = 0, released = 0, refused = 0;
 	long st = 0;
 	double t0 = now_ms(), t_suspended = -1;
 	if (!o->json)
-		printf("  enumerating citizen ids from %s, as fast as the server answers:\n", o->start_id);
-	for (n = 0; n < o->max_lookups; n++) {
-		snprintf(cid, sizeof cid, "%012llu", id + (unsigned long long)n);
-		st = lookup(&thief, procedure, cid, &ans);
+		printf("  %zu lookups planned, as fast as the server answers:\n", ntargets);
+	for (n = 0; n < (int)ntargets; n++) {
+		const struct sim_target *t = &targets[n];
+		st = lookup_in(&thief, t->procedure, t->citizen_id, t->dossier, &ans);
 		const char *code = err_code(ans);
 		if (!o->json)
-			printf("    %3d  %s  %ld %s\n", n + 1, cid, st, st == 200 ? "data returned" : code);
+			printf("    %3d  %s  %-28s %ld %s\n", n + 1, t->citizen_id, t->dossier, st,
+			       st == 200 ? "data returned" : code);
 		if (st == 200 || st == 404)
 			served++;
+		if (st == 200 && json_object_get(ans, "citizen"))
+			released++;
 		bool stop = st == 403 && !strcmp(code, "account_suspended");
+		if (st == 403 && !stop && strcmp(code, "forbidden"))
+			refused++;
 		json_decref(ans);
 		ans = NULL;
 		if (stop) {
 			t_suspended = now_ms() - t0;
 			break;
 		}
-		if (st < 0 || st == 401 || st == 403) {
+		if (st < 0 || st == 401 || (st == 403 && !strcmp(code, "forbidden"))) {
 			fprintf(stderr, "canhgac simulate: lookup answered %ld: stopping\n", st);
 			break;
 		}
 	}
 	bool suspended = t_suspended >= 0;
+	json_object_set_new(summary, "pattern", json_string(pattern_names[o->pattern]));
 	json_object_set_new(summary, "username", json_string(o->user));
 	json_object_set_new(summary, "lookups", json_integer(n + (suspended ? 1 : 0)));
 	json_object_set_new(summary, "served", json_integer(served));
+	json_object_set_new(summary, "released", json_integer(released));
+	json_object_set_new(summary, "refused", json_integer(refused));
 	json_object_set_new(summary, "suspended", json_boolean(suspended));
 	if (suspended)
 		json_object_set_new(summary, "suspended_after_ms", json_integer((json_int_t)t_suspended));
-	if (!o->json)
-		printf(suspended ? "  account %s suspended: 403 account_suspended after %d lookups served, %.0f ms\n"
-				 : "  account %s NOT suspended after %d lookups served\n",
-		       o->user, served, t_suspended);
+	if (officer_on) { /* the officer's own session is cut too */
+		long own = call(&officer, "GET", "/api/v1/me", NULL, &ans);
+		json_object_set_new(summary, "officer_session_status", json_integer(own));
+		json_decref(ans);
+		ans = NULL;
+	}
+	if (!o->json) {
+		printf(suspended ? "  account %s suspended: 403 account_suspended after %d lookups, %.0f ms\n"
+				 : "  account %s NOT suspended after %d lookups\n",
+		       o->user, n, t_suspended);
+		printf("  citizen records released before containment: %d (refused by the dossier rule: %d)\n", released,
+		       refused);
+	}
 	rc = suspended ? CLI_OK : CLI_FAIL;
 	if (o->admin && o->admin_password)
 		admin_view(o, summary);
@@ -379,8 +595,11 @@ out:
 			printf("%s\n", t);
 		free(t);
 	}
+	sodium_memzero(password, sizeof password);
+	free(targets);
 	json_decref(summary);
 	client_free(&thief);
+	client_free(&officer);
 	return rc;
 }
 
@@ -397,13 +616,16 @@ int cli_simulate(int argc, char **argv)
 		{"admin-otp", required_argument, NULL, 't'},
 		{"new-password", required_argument, NULL, 'n'},
 		{"start-id", required_argument, NULL, 's'},
+		{"pattern", required_argument, NULL, 'p'},
+		{"second-address", required_argument, NULL, 'b'},
+		{"foreign-dossier", required_argument, NULL, 'f'},
 		{"max-lookups", required_argument, NULL, 'm'},
 		{"insecure", no_argument, NULL, 'k'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	struct sim_opts o = {.start_id = "075090100000", .max_lookups = 50};
+	struct sim_opts o = {.start_id = "075090100000", .max_lookups = 50, .pattern = PAT_SEQUENTIAL};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_USAGE : CLI_OK;
@@ -427,6 +649,18 @@ int cli_simulate(int argc, char **argv)
 		case 't': o.admin_otp = optarg; break;
 		case 'n': o.new_password = optarg; break;
 		case 's': o.start_id = optarg; break;
+		case 'p': {
+			size_t k = 0;
+			while (k < sizeof pattern_names / sizeof pattern_names[0] && strcmp(optarg, pattern_names[k]))
+				k++;
+			if (k == sizeof pattern_names / sizeof pattern_names[0])
+				return cli_usage_error("simulate", "--pattern is one of sequential, random, "
+								   "invented-dossiers, foreign-dossier, harvest");
+			o.pattern = (enum sim_pattern)k;
+			break;
+		}
+		case 'b': o.second_address = optarg; break;
+		case 'f': o.foreign_dossier = optarg; break;
 		case 'm':
 			o.max_lookups = (int)strtol(optarg, &end, 10);
 			if (*end || o.max_lookups < 1 || o.max_lookups > 10000)
