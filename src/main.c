@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{"demo", cli_demo, "initialise a demo instance of Dong Nai and serve it"},
 	{"user", cli_user, "add, list, disable, enable, unlock accounts, reset passwords and second factors"},
 	{"agency", cli_agency, "add and list agencies"},
+	{"service", cli_service, "add, rotate, list, disable the API tokens of systems (service credentials)"},
 	{"staff-change", cli_staff_change, "file and list staff changes (leave, transfer, role)"},
 	{"review", cli_review, "the access review of an agency (CSV, JSON, printable HTML)"},
 	{"dossier", cli_dossier, "import, generate or list the dossiers lookups are bound to"},

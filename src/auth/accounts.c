@@ -34,12 +34,17 @@ int auth_service_init(struct auth_service *svc, struct store *st, const struct c
 	if (!svc->throttle)
 		return AUTH_ESTORE;
 	svc->unrecorded = auth_throttle_new(cfg->lockout.max_failures, cfg->lockout.window_seconds);
-	svc->sessions = svc->unrecorded ? auth_session_cache_new(AUTH_SESSION_CACHE_SLOTS) : NULL;
-	if (!svc->sessions) {
+	svc->sessions = auth_session_cache_new(AUTH_SESSION_CACHE_SLOTS);
+	svc->bearer_throttle = auth_throttle_new(cfg->lockout.ip_max_failures, cfg->lockout.window_seconds);
+	if (!svc->unrecorded || !svc->sessions || !svc->bearer_throttle) {
 		auth_throttle_free(svc->unrecorded);
 		svc->unrecorded = NULL;
 		auth_throttle_free(svc->throttle);
+		auth_throttle_free(svc->bearer_throttle);
+		auth_session_cache_free(svc->sessions);
 		svc->throttle = NULL;
+		svc->bearer_throttle = NULL;
+		svc->sessions = NULL;
 		return AUTH_ESTORE;
 	}
 	pthread_mutex_init(&svc->mu, NULL);
@@ -53,6 +58,8 @@ void auth_service_free(struct auth_service *svc)
 	auth_throttle_free(svc->throttle);
 	auth_throttle_free(svc->unrecorded);
 	svc->unrecorded = NULL;
+	auth_throttle_free(svc->bearer_throttle);
+	svc->bearer_throttle = NULL;
 	auth_session_cache_free(svc->sessions);
 	svc->sessions = NULL;
 	pthread_mutex_destroy(&svc->mu);
@@ -72,7 +79,7 @@ const char *auth_role_name(unsigned role)
 	for (unsigned i = 0; i < 4; i++)
 		if (role == 1u << i)
 			return role_names[i];
-	return "unknown";
+	return role == ROLE_SERVICE ? "service" : "unknown";
 }
 
 bool auth_status_valid(const char *s)
@@ -197,6 +204,13 @@ int auth_user_create(struct auth_service *svc, const struct auth_caller *actor, 
 	if (rc == STORE_ENOTFOUND)
 		return *field = "agency", AUTH_EINVAL;
 	if (rc)
+		return AUTH_ESTORE;
+	/* a service credential's name is an audit actor too: one name, one party */
+	struct store_service sv;
+	rc = store_service_get_by_name(svc->st, nu->username, &sv);
+	if (rc == STORE_OK)
+		return *field = "username", AUTH_ECONFLICT;
+	if (rc != STORE_ENOTFOUND)
 		return AUTH_ESTORE;
 
 	struct store_user u = {0};

@@ -33,6 +33,7 @@ enum auth_err {
 	AUTH_EAUDIT = -9,        /* the audit log cannot be written: fail closed */
 	AUTH_ESTORE = -10,
 	AUTH_ESUSPENDED = -11,   /* the account is suspended (by the detector): 403 account_suspended */
+	AUTH_ESCOPE = -12,       /* a service credential without the scope: 403 insufficient_scope */
 };
 
 enum auth_role {
@@ -40,8 +41,19 @@ enum auth_role {
 	ROLE_AGENCY_ADMIN = 1u << 1,
 	ROLE_OFFICER = 1u << 2,
 	ROLE_AUDITOR = 1u << 3,
+	/* A system, not a person (credential.c): deliberately NOT in ROLE_ANY, so
+	 * every handler that does not name it refuses a service caller with 403. */
+	ROLE_SERVICE = 1u << 4,
 };
 #define ROLE_ANY (ROLE_ADMIN | ROLE_AGENCY_ADMIN | ROLE_OFFICER | ROLE_AUDITOR)
+
+/* What a service credential may do; a route that takes service callers names one
+ * (http_guard_scope). */
+enum auth_scope {
+	AUTH_SCOPE_DOSSIERS_WRITE = 1u << 0,  /* "dossiers:write": push dossiers */
+	AUTH_SCOPE_INDICATORS_READ = 1u << 1, /* "indicators:read": read indicators (TAXII) */
+};
+#define AUTH_SCOPE_ALL (AUTH_SCOPE_DOSSIERS_WRITE | AUTH_SCOPE_INDICATORS_READ)
 
 #define AUTH_TOKEN_BYTES 32
 #define AUTH_TOKEN_HEX (2 * AUTH_TOKEN_BYTES + 1)
@@ -62,6 +74,7 @@ struct auth_service {
 	pthread_mutex_t mu;             /* serialises read-modify-write of account state */
 	const char *data_dir;           /* DATA, for keys/totp.key; NULL: no second factor (totp.h) */
 	struct auth_session_cache *sessions; /* resolved sessions (session_cache.h); NULL: none */
+	struct auth_throttle *bearer_throttle; /* bad bearer tokens per client address (credential.c) */
 };
 
 /* The signed-in caller, as handlers see it. */
@@ -77,6 +90,10 @@ struct auth_caller {
 	unsigned char csrf_hash[STORE_TOKEN_HASH_BYTES];
 	int64_t session_created_at;     /* for the absolute timeout the console shows */
 	char ip[64];
+	/* A service caller (role ROLE_SERVICE): user.username is the service's name,
+	 * user.agency its bound agency ("" for province-wide), user.id 0. */
+	unsigned scopes;                /* enum auth_scope bits; 0 for people */
+	int64_t service_id;             /* 0 for people */
 };
 
 /* Creates the service; the caller keeps ownership of st, cfg and audit. */
@@ -192,6 +209,69 @@ int auth_user_get(struct auth_service *svc, const struct auth_caller *actor, int
 
 /* password_changed_at + max_age_days. */
 int64_t auth_password_expires_at(const struct config *cfg, const struct store_user *u);
+
+/* ---- service credentials (credential.c) ---- */
+
+/* A token is "cgs_" and the base64url (no padding) of 32 random bytes: 47
+ * characters, a prefix secret scanners can be taught. Only the BLAKE2b-256 hash
+ * of the 32 bytes is stored. */
+#define AUTH_SERVICE_TOKEN_PREFIX "cgs_"
+#define AUTH_SERVICE_TOKEN_MAX 64       /* buffer size for a token and its NUL */
+
+/* "dossiers:write,indicators:read" → bits. 0 when the list is empty or names a
+ * scope this canhgac does not know; *bad (may be NULL) then points at the first
+ * bad item (inside `list`; its length is up to the next comma). */
+unsigned auth_scope_parse(const char *list, const char **bad);
+/* One scope bit → its name; NULL for anything else. */
+const char *auth_scope_name(unsigned scope);
+/* Bits → "dossiers:write,indicators:read" (canonical order). 0, or -1 when out is too small. */
+int auth_scope_format(unsigned scopes, char *out, size_t size);
+
+/* The token of an "Authorization: Bearer <token>" header value (the scheme is
+ * case-insensitive), or NULL when the header is absent or another scheme. */
+const char *auth_bearer_token(const char *authorization);
+
+/* Creates a service credential: name (like a username: 3-32 of a-z 0-9 . _ -,
+ * a letter first, and not an account's username), scopes (auth_scope_parse),
+ * agency ("" or NULL: province-wide; else an existing agency code). Writes the
+ * token into token (size AUTH_SERVICE_TOKEN_MAX), which the caller shows once
+ * and wipes. Audited as service_create by "cli" (actor NULL) or the actor.
+ * AUTH_EINVAL with *field = "name", "scopes" or "agency"; AUTH_ECONFLICT when the
+ * name is taken; AUTH_EAUDIT when the record cannot be written (nothing is kept). */
+int auth_credential_add(struct auth_service *svc, const struct auth_caller *actor, const char *name,
+			const char *scopes, const char *agency, struct store_service *out,
+			char token[AUTH_SERVICE_TOKEN_MAX], const char **field);
+/* Gives an enabled service a new token (into token, as for add); the old one is
+ * refused from the next request on. AUTH_ENOTFOUND when there is no such
+ * enabled service; AUTH_EAUDIT when the record cannot be written (the new token
+ * is then not handed out and the service has none that works: rotate again). */
+int auth_credential_rotate(struct auth_service *svc, const struct auth_caller *actor, const char *name,
+			   char token[AUTH_SERVICE_TOKEN_MAX]);
+/* Disables a service for good (its token is refused from the next request on;
+ * the name stays taken). AUTH_ENOTFOUND when there is no such service. */
+int auth_credential_disable(struct auth_service *svc, const struct auth_caller *actor, const char *name);
+
+/* Resolves a bearer token into a service caller (role ROLE_SERVICE, scopes,
+ * user.username = name, user.agency = bound agency, ip). A malformed, unknown,
+ * rotated or disabled token is the same AUTH_ESESSION; AUTH_ESTORE when the
+ * store cannot be read. Updates last_used_at at most once a minute. Does not
+ * audit: the caller records the use (http_guard). */
+int auth_credential_resolve(struct auth_service *svc, const char *token, const char *ip, struct auth_caller *out);
+
+/* A request whose bearer token did not resolve: counts a failure of ip
+ * (throttle.h, its own counters, [lockout] ip_max_failures in window_seconds)
+ * and records service_auth_fail (actor "unknown", payload method and path);
+ * AUTH_ESESSION. Once ip has reached the limit: AUTH_ETHROTTLED with
+ * *retry_after, and no record, so a flood of made-up tokens cannot flood the
+ * audit log. */
+int auth_credential_refused(struct auth_service *svc, const char *ip, const char *method, const char *path,
+			    int *retry_after);
+
+/* May caller c use a route open to `roles` that needs `scope` (an enum
+ * auth_scope bit, or 0 for none) of a service? AUTH_OK; AUTH_EFORBIDDEN when
+ * its role is not in roles; AUTH_ESCOPE when it is a service without the
+ * scope. People are judged by role alone. */
+int auth_credential_check(const struct auth_caller *c, unsigned roles, unsigned scope);
 
 /* Writes an audit event (type, actor caller or "cli"/"system", payload fields as
  * NULL-terminated key/value string pairs). Returns AUTH_EAUDIT when the audit log

@@ -16,6 +16,7 @@ int cli_config(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_agency(int argc, char **argv);
+int cli_service(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_population(int argc, char **argv);
 int cli_fim(int argc, char **argv);

@@ -78,6 +78,8 @@ static const struct i18n_entry catalogue[] = {
 	 "The national population database answered with an error. Try again later."},
 	{"upstream_timeout", "Cơ sở dữ liệu quốc gia về dân cư không trả lời kịp. Vui lòng thử lại sau.",
 	 "The national population database did not answer in time. Try again later."},
+	{"insufficient_scope", "Thông tin xác thực của hệ thống này không có phạm vi (scope) cần cho thao tác này.",
+	 "This system's credential does not have the scope this call needs."},
 	{"dossier_not_found", "Không có hồ sơ với mã này. Chỉ tra cứu được trong hồ sơ đã tiếp nhận; lượt tra cứu đã được ghi nhật ký.",
 	 "There is no dossier with this code. Lookups are allowed only inside a received dossier; this one has been recorded."},
 	{"dossier_closed", "Hồ sơ đã kết thúc (đã trả kết quả, đóng hoặc hủy); không tra cứu được nữa. Lượt tra cứu đã được ghi nhật ký.",

@@ -1,14 +1,19 @@
 /*
- * Session gate and the mapping of account errors to HTTP answers.
+ * Session gate and the mapping of account errors to HTTP answers. A caller is a
+ * person with the session cookie or a system with a bearer token (a service
+ * credential, src/auth/credential.c), never both at once.
  */
 #include "http/guard.h"
 
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/staff.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/log.h"
 #include "detect/detect.h"
 #include "http/app.h"
 
@@ -17,18 +22,86 @@ static bool method_changes_state(const char *m)
 	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
 }
 
-struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags)
+/* A service caller (Authorization: Bearer): no CSRF (no cookie is involved),
+ * no password or second-factor gates (it has neither), but every use is
+ * recorded before the handler runs, refused ones too; without the record it
+ * does not run (fail closed). */
+static struct auth_caller *guard_bearer(struct http_req *req, struct http_resp *resp, const char *token,
+					unsigned roles, unsigned scope)
 {
-	if (req->auth) { /* guarded once per request; a second call is a handler bug */
-		http_resp_error(req, resp, 500, "internal_error", NULL);
-		return NULL;
-	}
+	struct auth_service *svc = req->app->auth;
 	struct auth_caller *c = calloc(1, sizeof *c);
 	if (!c) {
 		http_resp_error(req, resp, 500, "internal_error", NULL);
 		return NULL;
 	}
+	int rc = auth_credential_resolve(svc, token, req->client_ip, c);
+	if (rc) {
+		free(c);
+		if (rc != AUTH_ESESSION) {
+			http_resp_error(req, resp, 500, "internal_error", NULL);
+			return NULL;
+		}
+		/* wrong, rotated and disabled tokens get one answer; the record says no more */
+		int retry_after = 0;
+		if (auth_credential_refused(svc, req->client_ip, req->method, req->path, &retry_after) ==
+		    AUTH_ETHROTTLED) {
+			char ra[16];
+			snprintf(ra, sizeof ra, "%d", retry_after);
+			http_resp_error(req, resp, 429, "too_many_requests", json_pack("{s:i}", "retry_after", retry_after));
+			http_resp_header(resp, "Retry-After", ra);
+			return NULL;
+		}
+		http_resp_header(resp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		http_resp_error(req, resp, 401, "unauthorized", NULL);
+		return NULL;
+	}
+	int decision = auth_credential_check(c, roles, scope);
+	const char *scope_name = scope ? auth_scope_name(scope) : "";
+	const char *kv[] = {"method", req->method, "path", req->path, "scope", scope_name, "outcome",
+			    decision == AUTH_OK ? "allowed" : decision == AUTH_ESCOPE ? "insufficient_scope" : "forbidden",
+			    NULL};
+	if (auth_audit(svc, "service_call", c->user.username, c->user.agency, req->client_ip, kv) != AUTH_OK) {
+		sodium_memzero(c, sizeof *c);
+		free(c);
+		http_resp_error(req, resp, 503, "audit_unavailable", NULL);
+		return NULL;
+	}
+	if (decision) {
+		sodium_memzero(c, sizeof *c);
+		free(c);
+		if (decision == AUTH_ESCOPE)
+			http_resp_error(req, resp, 403, "insufficient_scope", json_pack("{s:s}", "scope", scope_name));
+		else
+			http_resp_error(req, resp, 403, "forbidden", NULL);
+		return NULL;
+	}
+	req->auth = c; /* freed and wiped by the server with the request */
+	req->auth_size = sizeof *c;
+	return c;
+}
+
+static struct auth_caller *guard(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags,
+				 unsigned scope)
+{
+	if (req->auth) { /* guarded once per request; a second call is a handler bug */
+		http_resp_error(req, resp, 500, "internal_error", NULL);
+		return NULL;
+	}
 	const char *token = http_req_cookie(req, SESSION_COOKIE);
+	const char *bearer = auth_bearer_token(http_req_header(req, "Authorization"));
+	if (bearer && token) { /* which of two parties is calling? neither */
+		http_resp_error(req, resp, 400, "invalid_request",
+				json_pack("{s:s}", "detail", "send either the session cookie or a bearer token, not both"));
+		return NULL;
+	}
+	if (bearer)
+		return guard_bearer(req, resp, bearer, roles, scope);
+	struct auth_caller *c = calloc(1, sizeof *c);
+	if (!c) {
+		http_resp_error(req, resp, 500, "internal_error", NULL);
+		return NULL;
+	}
 	int rc = token ? auth_session_resolve(req->app->auth, token, req->client_ip, c) : AUTH_ESESSION;
 	if (rc) {
 		free(c);
@@ -58,7 +131,7 @@ struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, uns
 		http_resp_error(req, resp, 403, "totp_enrolment_required", NULL);
 		return NULL;
 	}
-	if (!(c->role & roles)) {
+	if (auth_credential_check(c, roles, scope) != AUTH_OK) {
 		free(c);
 		http_resp_error(req, resp, 403, "forbidden", NULL);
 		return NULL;
@@ -66,6 +139,34 @@ struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, uns
 	req->auth = c; /* freed and wiped by the server with the request */
 	req->auth_size = sizeof *c;
 	return c;
+}
+
+bool http_bearer_refused(struct http_req *req, struct http_resp *resp)
+{
+	const char *bearer = auth_bearer_token(http_req_header(req, "Authorization"));
+	if (!bearer)
+		return false;
+	guard_bearer(req, resp, bearer, 0, 0); /* no role admits it: audited, then 403 (or 401) */
+	return true;
+}
+
+struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags)
+{
+	return guard(req, resp, roles, flags, 0);
+}
+
+struct auth_caller *http_guard_scope(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags,
+				     const char *scope)
+{
+	unsigned bit = 0;
+	if (scope && (!(bit = auth_scope_parse(scope, NULL)) || !auth_scope_name(bit))) {
+		/* one known scope or none: anything else is a handler bug, not input */
+		log_error("http", "route %s %s asks for scope '%s', which is not one known scope", req->method,
+			  req->path, scope);
+		http_resp_error(req, resp, 500, "internal_error", NULL);
+		return NULL;
+	}
+	return guard(req, resp, roles, flags, bit);
 }
 
 void http_resp_auth_error(struct http_req *req, struct http_resp *resp, int err, const char *field)
@@ -77,6 +178,7 @@ void http_resp_auth_error(struct http_req *req, struct http_resp *resp, int err,
 	case AUTH_ENOTFOUND: http_resp_error(req, resp, 404, "not_found", extra); return;
 	case AUTH_ECONFLICT: http_resp_error(req, resp, 409, "conflict", extra); return;
 	case AUTH_EFORBIDDEN: http_resp_error(req, resp, 403, "forbidden", extra); return;
+	case AUTH_ESCOPE: http_resp_error(req, resp, 403, "insufficient_scope", extra); return;
 	case AUTH_ESESSION: http_resp_error(req, resp, 401, "unauthorized", extra); return;
 	case AUTH_EAUDIT: http_resp_error(req, resp, 503, "audit_unavailable", extra); return;
 	default: http_resp_error(req, resp, 500, "internal_error", extra); return;

@@ -20,8 +20,32 @@ enum guard_flags {
 
 /* Returns the caller (valid for the request) or NULL with the answer already set
  * in resp: 401 unauthorized, 403 csrf_required, 403 password_change_required,
- * 403 forbidden. `roles` is a mask of enum auth_role. */
+ * 403 forbidden; 400 invalid_request for a session cookie and a bearer token
+ * together. `roles` is a mask of enum auth_role. A bearer token (a service
+ * credential) is recognised here too: as ROLE_SERVICE is not in ROLE_ANY, it
+ * gets 403 forbidden unless `roles` names it; see http_guard_scope. */
 struct auth_caller *http_guard(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags);
+
+/* http_guard for routes that systems may call: with ROLE_SERVICE in `roles`, a
+ * service caller (Authorization: Bearer <token>) must also hold `scope`
+ * ("dossiers:write", "indicators:read"; NULL: any valid service), else 403
+ * insufficient_scope. A bearer caller needs no CSRF token. A malformed, wrong,
+ * rotated or disabled token is 401 unauthorized, the same for each. Every call
+ * of a valid token, allowed or refused, is recorded as a `service_call` audit
+ * record (actor the service's name; payload method, path, scope, outcome)
+ * before the handler runs; when the audit log cannot take it the answer is 503
+ * audit_unavailable and the handler does not run. Session callers are judged
+ * by `roles` alone, as by http_guard. The service caller has role
+ * ROLE_SERVICE, scopes, user.username = the service's name and user.agency = its
+ * bound agency ("" for province-wide). */
+struct auth_caller *http_guard_scope(struct http_req *req, struct http_resp *resp, unsigned roles, unsigned flags,
+				     const char *scope);
+
+/* For routes without a guard (the sign-in): true, with the answer set in resp
+ * (403 forbidden after the use is audited, 401 for a bad token, 503 when the
+ * audit log cannot take the record), when the request carries a bearer token;
+ * a system never signs in. */
+bool http_bearer_refused(struct http_req *req, struct http_resp *resp);
 
 /* True (with 403 ip_blocked set in resp) when the client address is blocked and
  * the request is a sign-in or a lookup. */

@@ -37,7 +37,8 @@ static bool caller_sees(const struct auth_caller *c, const dossier_t *d)
 
 void h_dossiers_create(struct http_req *req, struct http_resp *resp)
 {
-	struct auth_caller *c = http_guard(req, resp, ROLE_ADMIN, 0);
+	/* the one-stop system (a service token with dossiers:write) or the IT centre */
+	struct auth_caller *c = http_guard_scope(req, resp, ROLE_ADMIN | ROLE_SERVICE, 0, "dossiers:write");
 	if (!c)
 		return;
 	json_t *body = http_req_json_object(req, resp);

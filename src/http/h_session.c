@@ -63,6 +63,8 @@ static bool storage_reserve_reached(struct http_req *req, struct http_resp *resp
 
 void h_session_create(struct http_req *req, struct http_resp *resp)
 {
+	if (http_bearer_refused(req, resp)) /* a service credential never opens a session */
+		return;
 	if (storage_reserve_reached(req, resp))
 		return;
 	json_t *body = http_req_json_object(req, resp);

@@ -84,6 +84,9 @@ void h_blocks_delete(struct http_req *req, struct http_resp *resp);
 /* h_metrics.c: GET /metrics (Prometheus text) */
 void h_metrics_get(struct http_req *req, struct http_resp *resp);
 
+/* h_service.c: a service credential checks itself (issue 17) */
+void h_service_whoami(struct http_req *req, struct http_resp *resp);
+
 /* h_indicators.c: indicators for NCSC (issue 10) */
 void h_indicators_get(struct http_req *req, struct http_resp *resp);
 

@@ -50,6 +50,7 @@ const struct http_route http_routes[] = {
 	{"POST", "/api/v1/blocks", h_blocks_create, HTTP_ROUTE_IO, NULL},
 	{"DELETE", "/api/v1/blocks/{ip}", h_blocks_delete, HTTP_ROUTE_IO, NULL},
 	{"GET", "/api/v1/indicators", h_indicators_get, HTTP_ROUTE_IO, NULL},
+	{"GET", "/api/v1/service/whoami", h_service_whoami, HTTP_ROUTE_IO, NULL},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

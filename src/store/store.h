@@ -61,6 +61,7 @@ const char *store_strerror(int err);
 #include "store/store_fim.h"
 #include "store/store_population.h"
 #include "store/store_review.h"
+#include "store/store_services.h"
 #include "store/store_staff.h"
 #include "store/store_totp.h"
 

@@ -30,9 +30,19 @@ class Dossiers(unittest.TestCase):
         cls.tmp = harness.tempdir()
         cls.data, cls.pw, cls.ids = setup_instance(cls.tmp.name)
         harness.verify_dossiers(cls.data)
+        # this test walks every refusal code with one officer; containment after a
+        # few refusals (the default 3) is test_simulate.py's
+        harness.set_config(harness.config_path(cls.data), "detect", "dossier_refusals_count", "20")
         p = harness.run(["config", "check", harness.config_path(cls.data)])
         assert p.returncode == 0 and p.stderr == "", p.stderr
         cls.srv = None
+        cls.tokens = {}
+        for name, scopes, agency in (("motcua", "dossiers:write", None), ("motcua.b", "dossiers:write", "SO.B"),
+                                     ("ncsc", "indicators:read", None)):
+            args = ["service", "add", "--data", cls.data, "--name", name, "--scopes", scopes, "--json"]
+            p = harness.run(args + (["--agency", agency] if agency else []))
+            assert p.returncode == 0, p.stderr
+            cls.tokens[name] = json.loads(p.stdout)["token"]
 
     @classmethod
     def tearDownClass(cls):
@@ -127,6 +137,26 @@ class Dossiers(unittest.TestCase):
         self.assertTrue(body["detail"].startswith("dossiers[1]: persons[0].citizen_id"), body)
         st, _, body = admin.request("POST", "/api/v1/dossiers", {"dossiers": []})
         self.assertEqual(st, 400, body)
+
+        # the one-stop system pushes with its service token (no cookie, no CSRF)
+        def push(token, body):
+            return srv.request("POST", "/api/v1/dossiers", body,
+                               headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        via_service = dict(pushed, code="SO.B-261120-0000022")
+        st, _, body = push(self.tokens["motcua"], via_service)
+        self.assertEqual((st, body.get("inserted")), (200, 1), body)
+        st, _, body = push(self.tokens["motcua.b"], dict(via_service, code="SO.A-261120-0000023", agency="SO.A"))
+        self.assertEqual((st, body.get("error")), (400, "invalid_dossier"), body)
+        self.assertIn("may write dossiers of SO.B only", body["detail"])
+        st, _, body = push(self.tokens["ncsc"], via_service)
+        self.assertEqual((st, body.get("error")), (403, "insufficient_scope"), body)
+        st, _, body = push("cgs_" + "A" * 43, via_service)
+        self.assertEqual(st, 401, body)
+        st, _, body = srv.request("GET", "/api/v1/dossiers",
+                                  headers={"Authorization": "Bearer " + self.tokens["motcua"]})
+        self.assertEqual(st, 403, body)  # a service lists nothing; it is not a desk
+        st, _, body = admin.request("GET", "/api/v1/audit?type=dossier_import&actor=motcua")
+        self.assertEqual(len(body["records"]), 1, body)
 
         # -- what each officer sees ---------------------------------------------
         cb = harness.signed_in(srv, "cb.a", self.pw["cb.a"])
