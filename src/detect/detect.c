@@ -194,6 +194,7 @@ void detect_raise(struct detect *d, const struct detect_record *r, const char *r
 	snprintf(h.ip, sizeof h.ip, "%s", r->ip ? r->ip : "");
 	snprintf(h.agency, sizeof h.agency, "%s", r->agency ? r->agency : "");
 	json_object_set_new(detail, "audit_seq", json_integer((json_int_t)r->seq));
+	detect_hold_on_hit(d, rule, h.actor);
 	enqueue_hit(d, &h);
 }
 
@@ -347,6 +348,7 @@ int detect_open(const struct detect_deps *deps, struct detect **out, char *why, 
 	pthread_mutex_init(&d->qmu, NULL);
 	pthread_mutex_init(&d->bmu, NULL);
 	pthread_mutex_init(&d->cmu, NULL);
+	pthread_mutex_init(&d->hmu, NULL);
 	pthread_cond_init(&d->qcv, NULL);
 	pthread_cond_init(&d->qidle, NULL);
 	pthread_cond_init(&d->ccv, NULL);
@@ -360,6 +362,7 @@ int detect_open(const struct detect_deps *deps, struct detect **out, char *why, 
 		pthread_mutex_destroy(&d->qmu);
 		pthread_mutex_destroy(&d->bmu);
 		pthread_mutex_destroy(&d->cmu);
+		pthread_mutex_destroy(&d->hmu);
 		pthread_cond_destroy(&d->qcv);
 		pthread_cond_destroy(&d->qidle);
 		pthread_cond_destroy(&d->ccv);
@@ -423,6 +426,7 @@ void detect_close(struct detect *d)
 	pthread_mutex_destroy(&d->qmu);
 	pthread_mutex_destroy(&d->bmu);
 	pthread_mutex_destroy(&d->cmu);
+	pthread_mutex_destroy(&d->hmu);
 	pthread_cond_destroy(&d->qcv);
 	pthread_cond_destroy(&d->qidle);
 	pthread_cond_destroy(&d->ccv);

@@ -91,6 +91,12 @@ void detect_check_once(struct detect *d, int64_t now);
 /* IP blocks (in memory, stored). actor is the admin or "detector"; audited
  * before the change is made (DETECT_EAUDIT and no change when it cannot be). */
 bool detect_ip_blocked(struct detect *d, const char *ip);
+
+/* True while a suspending rule has hit `username` and the suspension has not yet
+ * reached the store (at most a minute): the HTTP guard answers account_suspended
+ * at once instead of serving the account until the worker's write. Cheap when
+ * no account is held. */
+bool detect_account_held(struct detect *d, const char *username);
 int detect_block_add(struct detect *d, const char *ip, int ttl_seconds, const char *reason, const char *actor);
 int detect_block_remove(struct detect *d, const char *ip, const char *actor);
 /* The live blocks as a JSON array. New reference. */

@@ -63,8 +63,9 @@ static void suspend(struct detect *d, struct detect_hit *h)
 	int64_t ms = h->seen_ms ? clock_mono_ms() - h->seen_ms : 0;
 	if (rc && rc != AUTH_EAUDIT) {
 		log_error("detect", "cannot suspend %s after %s (error %d)", h->actor, h->rule, rc);
-		return;
+		return; /* the hold stays until it expires */
 	}
+	detect_hold_release(d, h->actor); /* the store says suspended from now on */
 	pthread_mutex_lock(&d->qmu);
 	d->last_latency_ms = ms;
 	pthread_mutex_unlock(&d->qmu);

@@ -6,6 +6,7 @@
 #define CANHGAC_DETECT_DETECT_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "detect/detect.h"
 
@@ -110,6 +111,16 @@ struct detect_hit {
 	int64_t seen_ms;
 };
 
+/* Accounts a suspending rule has hit, until the worker has suspended them
+ * (detect_hold.c). */
+#define DETECT_HOLDS_MAX 64
+#define DETECT_HOLD_MS 60000
+
+struct detect_hold {
+	char user[DETECT_KEY_MAX];
+	int64_t until_ms;            /* monotonic; 0 or past: free */
+};
+
 struct detect {
 	struct detect_deps deps;
 	pthread_mutex_t mu;          /* the windows */
@@ -137,6 +148,10 @@ struct detect {
 	bool audit_down;
 	bool disk_low;              /* disk_space_low raised and the space not back yet */
 	unsigned long long unrecorded_seen; /* auth's unrecorded_total at the last check */
+
+	pthread_mutex_t hmu;         /* the holds */
+	struct detect_hold holds[DETECT_HOLDS_MAX];
+	_Atomic int holds_active;    /* 0: no hold may be live (read without hmu) */
 
 	int64_t last_latency_ms;     /* under qmu */
 	int64_t blocks_full_alerted; /* last block_table_full alert, under bmu */
@@ -169,6 +184,10 @@ bool detect_may_fire(struct detect *d, struct detect_entry *e, const struct dete
 /* Queues a hit for the worker (takes h->detail). */
 void detect_raise(struct detect *d, const struct detect_record *r, const char *rule, const char *severity,
 		  json_t *detail);
+
+/* detect_hold.c: the hold of an account a suspending rule hit, and its end. */
+void detect_hold_on_hit(struct detect *d, const char *rule, const char *actor);
+void detect_hold_release(struct detect *d, const char *actor);
 
 void detect_rules_auth(struct detect *d, const struct detect_record *r);
 void detect_rules_lookup(struct detect *d, const struct detect_record *r);

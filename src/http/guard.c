@@ -103,6 +103,10 @@ static struct auth_caller *guard(struct http_req *req, struct http_resp *resp, u
 		return NULL;
 	}
 	int rc = token ? auth_session_resolve(req->app->auth, token, req->client_ip, c) : AUTH_ESESSION;
+	/* a suspending rule has hit the account and the worker has not written the
+	 * suspension yet: answer as the store soon will */
+	if (rc == AUTH_OK && req->app->detect && detect_account_held(req->app->detect, c->user.username))
+		rc = AUTH_ESUSPENDED;
 	if (rc) {
 		free(c);
 		if (rc == AUTH_ESUSPENDED)
