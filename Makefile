@@ -27,8 +27,10 @@ build: deps $(BUILD)/Makefile
 build-asan: deps $(ASAN)/Makefile
 	cmake --build $(ASAN) -j $(JOBS)
 
+# The unit tests against the normal build; test-asan runs them again with the
+# e2e suite against the sanitizer build (the e2e suite once, not twice).
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE heavy
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE heavy -R '^unit/'
 
 test-asan: build-asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -40,9 +42,9 @@ test-asan: build-asan
 test-browser: build
 	CANHGAC_BIN=$(BUILD)/canhgac tests/browser/run.sh
 
-# The whole suite twice (gcc build, then clang ASan+UBSan build), then the browser tests.
+# The unit tests in both builds, the e2e suite in the sanitizer build, then the browser tests.
 check: test test-asan test-browser
-	@echo "make check: all tests passed (normal and ASan+UBSan builds, browser)"
+	@echo "make check: all tests passed (unit: normal and ASan+UBSan builds; e2e: ASan+UBSan; browser)"
 
 # Heavy suites (tests/heavy: slow-client attacks), against the sanitizer-free
 # build, one at a time: they measure answers under load.
