@@ -1,29 +1,28 @@
 /*
  * The upstream dossier backend: the province's one-stop system (hệ thống một
- * cửa) over HTTP, through libcurl. One GET {upstream_url}/{code} per dossier,
- * with a whole-request timeout, an optional client certificate, a pinned CA file
- * and a 256 KiB cap on the answer. The answer is mapped field by field with the
- * [dossier] map_* JSON pointers (RFC 6901) into the canonical dossier object and
- * then goes through dossier_from_json like every other untrusted dossier; the
- * one-stop system is trusted for which procedures and agencies exist, not for
- * shapes. 404 is "no such dossier"; everything else that is not a valid dossier
- * of the code asked for is DOSSIER_EUNAVAILABLE, so the lookup fails closed.
- * Nothing the upstream says (status text, body, the values it sent) reaches the
- * caller or the log: a failure is one log line of our own words and a number.
- * Dossiers the upstream confirmed are kept for [dossier] cache_seconds in a
- * small bounded cache (oldest evicted first); a 404 or a failure is never kept.
- * Connections, DNS answers and TLS sessions are shared between threads through a
- * curl share handle, as in src/lookup/population_upstream.c.
+ * cửa) over HTTP, asked through src/core/http_client.c. One GET
+ * {upstream_url}/{code} per dossier, with a whole-request timeout, an optional
+ * client certificate, a pinned CA file and a 256 KiB cap on the answer. The
+ * answer is mapped field by field with the [dossier] map_* JSON pointers
+ * (RFC 6901) into the canonical dossier object and then goes through
+ * dossier_from_json like every other untrusted dossier; the one-stop system is
+ * trusted for which procedures and agencies exist, not for shapes. 404 is "no
+ * such dossier"; everything else that is not a valid dossier of the code asked
+ * for is DOSSIER_EUNAVAILABLE, so the lookup fails closed. Nothing the upstream
+ * says (status text, body, the values it sent) reaches the caller or the log: a
+ * failure is one log line of our own words and a number. Dossiers the upstream
+ * confirmed are kept for [dossier] cache_seconds in a small bounded cache (oldest
+ * evicted first); a 404 or a failure is never kept. Connections, DNS answers and
+ * TLS sessions are shared between threads by the client.
  */
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/http_client.h"
 #include "core/log.h"
 #include "dossier/dossier_int.h"
 
@@ -51,16 +50,11 @@ struct cache {
 };
 
 struct upstream {
-	char base[CONFIG_STR_MAX];         /* without a trailing '/' */
-	long timeout_ms;
-	char cert[CONFIG_STR_MAX], key[CONFIG_STR_MAX], ca[CONFIG_STR_MAX];
-	char user_agent[64];
+	struct http_client *http;
 	/* the map_* pointers, copied from the configuration */
 	char map_code[64], map_procedure_code[64], map_agency[64], map_status[64], map_received_at[64],
 		map_closed_at[64], map_persons[64], map_person_citizen_id[64], map_person_role[64],
 		map_officers[64];
-	CURLSH *share;
-	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
 	struct cache cache;
 };
 
@@ -318,124 +312,46 @@ static const char *refused_field(const char *why)
 
 /* ---- HTTP ----------------------------------------------------------------------- */
 
-struct body {
-	char *data;
-	size_t len;
-	bool overflow;
-};
-
-static size_t body_write(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct body *b = userdata;
-	size_t n = size * nmemb;
-	if (b->overflow || n > UPSTREAM_BODY_MAX - b->len) {
-		b->overflow = true;
-		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
-	}
-	char *grown = realloc(b->data, b->len + n + 1);
-	if (!grown)
-		return 0;
-	b->data = grown;
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
-static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *userptr)
-{
-	(void)h;
-	(void)access;
-	struct upstream *u = userptr;
-	pthread_mutex_lock(&u->locks[(int)data % CURL_LOCK_DATA_LAST]);
-}
-
-static void share_unlock(CURL *h, curl_lock_data data, void *userptr)
-{
-	(void)h;
-	struct upstream *u = userptr;
-	pthread_mutex_unlock(&u->locks[(int)data % CURL_LOCK_DATA_LAST]);
-}
-
 static void log_failure(const char *what, long detail)
 {
 	/* Our words and a number only: upstream text may carry anyone's data. */
 	log_warn("dossier", "upstream: %s (%ld)", what, detail);
 }
 
-/* Asks the upstream for `code` and leaves its answer in *body. DOSSIER_OK (a 200
- * with a body under the cap), DOSSIER_ENOTFOUND (404) or DOSSIER_EUNAVAILABLE
- * (logged). */
-static int upstream_fetch(struct upstream *u, const char *code, struct body *body)
+/* Asks the upstream for `code` and leaves its answer in *ans. DOSSIER_OK (a 200
+ * with a body under the cap; the caller frees ans->body), DOSSIER_ENOTFOUND (404)
+ * or DOSSIER_EUNAVAILABLE (logged). */
+static int upstream_fetch(struct upstream *u, const char *code, struct http_client_answer *ans)
 {
-	struct curl_slist *headers = NULL;
-	char *escaped = NULL;
-	char url[CONFIG_STR_MAX + 3 * STORE_DOSSIER_CODE_MAX + 2];
-	int rc = DOSSIER_EUNAVAILABLE;
-	CURL *h = curl_easy_init();
-	if (!h || !(escaped = curl_easy_escape(h, code, 0)) ||
-	    !(headers = curl_slist_append(NULL, "Accept: application/json"))) {
+	switch (http_client_get(u->http, "/", code, ans)) {
+	case HTTP_CLIENT_OK:
+		break;
+	case HTTP_CLIENT_ETIMEOUT:
+		log_failure("no answer within the timeout, ms", ans->detail);
+		return DOSSIER_EUNAVAILABLE;
+	case HTTP_CLIENT_ETOOLARGE:
+		log_failure("answer larger than the cap, bytes", ans->detail);
+		return DOSSIER_EUNAVAILABLE;
+	case HTTP_CLIENT_EFAILED:
+		log_failure("transfer failed, curl code", ans->detail);
+		return DOSSIER_EUNAVAILABLE;
+	default:
 		log_failure("out of memory preparing a request, code length", (long)strlen(code));
-		goto out;
+		return DOSSIER_EUNAVAILABLE;
 	}
-	if ((size_t)snprintf(url, sizeof url, "%s/%s", u->base, escaped) >= sizeof url) {
-		log_failure("request URL too long, bytes", (long)(strlen(u->base) + strlen(escaped) + 1));
-		goto out;
+	if (ans->status == 404)
+		return DOSSIER_ENOTFOUND;
+	if (ans->status != 200) {
+		log_failure("unexpected HTTP status", ans->status);
+		return DOSSIER_EUNAVAILABLE;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_SHARE, u->share);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, u->user_agent);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, u->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, u->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)UPSTREAM_BODY_MAX);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-	if (u->cert[0]) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, u->cert);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, u->key);
-	}
-	if (u->ca[0])
-		curl_easy_setopt(h, CURLOPT_CAINFO, u->ca);
-	CURLcode cc = curl_easy_perform(h);
-	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		log_failure("no answer within the timeout, ms", u->timeout_ms);
-		goto out;
-	}
-	if (body->overflow || cc == CURLE_FILESIZE_EXCEEDED) {
-		log_failure("answer larger than the cap, bytes", (long)UPSTREAM_BODY_MAX);
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		log_failure("transfer failed, curl code", (long)cc);
-		goto out;
-	}
-	long status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 404) {
-		rc = DOSSIER_ENOTFOUND;
-		goto out;
-	}
-	if (status != 200) {
-		log_failure("unexpected HTTP status", status);
-		goto out;
-	}
-	rc = DOSSIER_OK;
-out:
-	curl_free(escaped);
-	curl_slist_free_all(headers);
-	if (h)
-		curl_easy_cleanup(h);
-	return rc;
+	return DOSSIER_OK;
 }
 
 static int upstream_get(struct dossier_backend *b, const char *code, dossier_t *out)
 {
 	struct upstream *u = b->impl;
-	struct body body = {0};
+	struct http_client_answer ans;
 	json_t *root = NULL, *obj = NULL;
 	dossier_t *d = NULL;
 	char why[256];
@@ -445,25 +361,25 @@ static int upstream_get(struct dossier_backend *b, const char *code, dossier_t *
 		return DOSSIER_ENOTFOUND;
 	if (cache_get(&u->cache, code, out))
 		return DOSSIER_OK;
-	int rc = upstream_fetch(u, code, &body);
+	int rc = upstream_fetch(u, code, &ans);
 	if (rc != DOSSIER_OK)
 		goto out;
 	rc = DOSSIER_EUNAVAILABLE;
-	root = body.data ? json_loadb(body.data, body.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	root = ans.body ? json_loadb(ans.body, ans.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
 	if (!json_is_object(root)) {
-		log_failure("answer is not a JSON object, bytes", (long)body.len);
+		log_failure("answer is not a JSON object, bytes", (long)ans.len);
 		goto out;
 	}
 	obj = map_answer(u, root);
 	d = malloc(sizeof *d);
 	if (!obj || !d) {
-		log_failure("out of memory mapping an answer, bytes", (long)body.len);
+		log_failure("out of memory mapping an answer, bytes", (long)ans.len);
 		goto out;
 	}
 	struct dossier_rules rules = {.codes = NULL, .procedures = NULL, .agencies = NULL, .now = clock_now()};
 	if (dossier_from_json(obj, &rules, "upstream", d, why, sizeof why) != DOSSIER_OK) {
 		log_warn("dossier", "upstream: the answer does not map to a valid dossier: %s is missing or invalid "
-				    "(%ld bytes)", refused_field(why), (long)body.len);
+				    "(%ld bytes)", refused_field(why), (long)ans.len);
 		goto out;
 	}
 	if (strcmp(d->code, code) != 0) {
@@ -477,7 +393,7 @@ out:
 	free(d);
 	json_decref(obj);
 	json_decref(root);
-	free(body.data);
+	free(ans.body);
 	return rc;
 }
 
@@ -486,10 +402,7 @@ static void upstream_close(struct dossier_backend *b)
 	struct upstream *u = b->impl;
 	if (!u)
 		return;
-	if (u->share)
-		curl_share_cleanup(u->share);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_destroy(&u->locks[i]);
+	http_client_close(u->http);
 	cache_clear(&u->cache);
 	pthread_mutex_destroy(&u->cache.lock);
 	free(u);
@@ -504,61 +417,6 @@ static const struct dossier_backend_ops upstream_ops = {
 };
 
 /* ---- opening ------------------------------------------------------------------- */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_global(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static bool host_is_loopback(const char *host)
-{
-	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "[::1]") ||
-	       !strcmp(host, "::1");
-}
-
-/* Checks the base URL: http(s), a host, no query or fragment; plain http only to
- * loopback (a dossier names citizens; it never crosses a network in clear). */
-static int check_url(const char *url, char *why, size_t why_size)
-{
-	int rc = -1;
-	char *scheme = NULL, *host = NULL, *query = NULL, *frag = NULL;
-	CURLU *cu = curl_url();
-	if (!cu || curl_url_set(cu, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(cu, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(cu, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		snprintf(why, why_size, "[dossier] upstream_url is not a URL: expected https://HOST[:PORT][/PATH]");
-		goto out;
-	}
-	if (curl_url_get(cu, CURLUPART_QUERY, &query, 0) == CURLUE_OK ||
-	    curl_url_get(cu, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_OK) {
-		snprintf(why, why_size, "[dossier] upstream_url must not have a query or fragment");
-		goto out;
-	}
-	if (strcmp(scheme, "https") && !(strcmp(scheme, "http") == 0 && host_is_loopback(host))) {
-		snprintf(why, why_size,
-			 "[dossier] upstream_url must be https:// (plain http only to a loopback address)");
-		goto out;
-	}
-	rc = 0;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(query);
-	curl_free(frag);
-	curl_url_cleanup(cu);
-	return rc;
-}
-
-static int check_readable(const char *key, const char *path, char *why, size_t why_size)
-{
-	if (!path[0] || access(path, R_OK) == 0)
-		return 0;
-	snprintf(why, why_size, "[dossier] %s: cannot read %s", key, path);
-	return -1;
-}
 
 /* A map_* value that pointer_get can follow: "" or '/'-separated tokens with
  * valid ~ escapes, within the depth and token limits. */
@@ -591,19 +449,6 @@ static int check_pointer(const char *key, const char *ptr, char *why, size_t why
 
 int dossier_upstream_open(const struct config *cfg, struct dossier_backend *b, char *why, size_t why_size)
 {
-	pthread_once(&curl_once, curl_global);
-	if (curl_init_rc != CURLE_OK) {
-		snprintf(why, why_size, "libcurl could not start: %s", curl_easy_strerror(curl_init_rc));
-		return -1;
-	}
-	if (!cfg->dossier.upstream_url[0]) {
-		snprintf(why, why_size, "[dossier] backend = upstream needs upstream_url");
-		return -1;
-	}
-	if ((cfg->dossier.upstream_cert[0] == '\0') != (cfg->dossier.upstream_key[0] == '\0')) {
-		snprintf(why, why_size, "[dossier] upstream_cert and upstream_key must be set together");
-		return -1;
-	}
 	const struct {
 		const char *key, *value;
 	} pointers[] = {
@@ -621,25 +466,25 @@ int dossier_upstream_open(const struct config *cfg, struct dossier_backend *b, c
 	for (size_t i = 0; i < sizeof pointers / sizeof pointers[0]; i++)
 		if (check_pointer(pointers[i].key, pointers[i].value, why, why_size))
 			return -1;
-	if (check_url(cfg->dossier.upstream_url, why, why_size) ||
-	    check_readable("upstream_cert", cfg->dossier.upstream_cert, why, why_size) ||
-	    check_readable("upstream_key", cfg->dossier.upstream_key, why, why_size) ||
-	    check_readable("upstream_ca", cfg->dossier.upstream_ca, why, why_size))
+	const struct http_client_config hc = {
+		.section = "[dossier]",
+		.url = cfg->dossier.upstream_url,
+		.timeout_ms = cfg->dossier.upstream_timeout_ms > 0 ? cfg->dossier.upstream_timeout_ms : 3000,
+		.cert = cfg->dossier.upstream_cert,
+		.key = cfg->dossier.upstream_key,
+		.ca = cfg->dossier.upstream_ca,
+		.body_max = UPSTREAM_BODY_MAX,
+	};
+	struct http_client *http;
+	if (http_client_open(&hc, &http, why, why_size))
 		return -1;
 	struct upstream *u = calloc(1, sizeof *u);
 	if (!u) {
 		snprintf(why, why_size, "out of memory");
+		http_client_close(http);
 		return -1;
 	}
-	memcpy(u->base, cfg->dossier.upstream_url, sizeof u->base);
-	size_t n = strlen(u->base);
-	while (n > 0 && u->base[n - 1] == '/')
-		u->base[--n] = '\0';
-	u->timeout_ms = cfg->dossier.upstream_timeout_ms > 0 ? cfg->dossier.upstream_timeout_ms : 3000;
-	memcpy(u->cert, cfg->dossier.upstream_cert, sizeof u->cert);
-	memcpy(u->key, cfg->dossier.upstream_key, sizeof u->key);
-	memcpy(u->ca, cfg->dossier.upstream_ca, sizeof u->ca);
-	snprintf(u->user_agent, sizeof u->user_agent, "canhgac/%s", CANHGAC_VERSION);
+	u->http = http;
 	COPY_MAP(u, cfg, map_code);
 	COPY_MAP(u, cfg, map_procedure_code);
 	COPY_MAP(u, cfg, map_agency);
@@ -652,21 +497,7 @@ int dossier_upstream_open(const struct config *cfg, struct dossier_backend *b, c
 	COPY_MAP(u, cfg, map_officers);
 	u->cache.ttl_ms = cfg->dossier.cache_seconds > 0 ? (int64_t)cfg->dossier.cache_seconds * 1000 : 0;
 	pthread_mutex_init(&u->cache.lock, NULL);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_init(&u->locks[i], NULL);
 	b->ops = &upstream_ops;
 	b->impl = u;
-	u->share = curl_share_init();
-	if (!u->share || curl_share_setopt(u->share, CURLSHOPT_LOCKFUNC, share_lock) ||
-	    curl_share_setopt(u->share, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
-	    curl_share_setopt(u->share, CURLSHOPT_USERDATA, u) ||
-	    curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
-	    curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) ||
-	    curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT)) {
-		snprintf(why, why_size, "libcurl: cannot set up connection sharing");
-		upstream_close(b);
-		b->ops = NULL;
-		return -1;
-	}
 	return 0;
 }

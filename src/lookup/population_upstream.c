@@ -1,23 +1,21 @@
 /*
- * The upstream population backend: an HTTP client of the national population
- * database's gateway, through libcurl (GnuTLS). One GET {base}/citizens/{id} per
- * lookup, with a whole-request timeout, a client certificate, a pinned CA file
- * and a 256 KiB cap on the answer. The answer's keys are mapped to citizen
+ * The upstream population backend: the national population database's gateway
+ * over HTTP, asked through src/core/http_client.c. One GET {base}/citizens/{id}
+ * per lookup, with a whole-request timeout, a client certificate, a pinned CA
+ * file and a 256 KiB cap on the answer. The answer's keys are mapped to citizen
  * fields by the table below (docs/LOOKUPS.md); unknown keys are dropped. Nothing
  * the upstream says in an error (status text, body) reaches the caller or the
  * log: failures are logged as one short line of our own words and numbers.
- * Connections, DNS answers and TLS sessions are shared between threads through a
- * curl share handle, so a busy gateway does not pay a TLS handshake per lookup.
+ * Connections, DNS answers and TLS sessions are shared between threads by the
+ * client, so a busy gateway does not pay a TLS handshake per lookup.
  */
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/http_client.h"
 #include "core/log.h"
 #include "lookup/citizen_fields.h"
 #include "lookup/population_int.h"
@@ -50,54 +48,6 @@ static const struct {
 };
 #define N_MAP (sizeof upstream_map / sizeof upstream_map[0])
 _Static_assert(N_MAP == CF_COUNT, "every citizen field has an upstream key");
-
-struct upstream {
-	char base[CONFIG_STR_MAX];      /* without a trailing '/' */
-	long timeout_ms;
-	char cert[CONFIG_STR_MAX], key[CONFIG_STR_MAX], ca[CONFIG_STR_MAX];
-	char user_agent[64];
-	CURLSH *share;
-	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
-};
-
-struct body {
-	char *data;
-	size_t len;
-	int overflow;
-};
-
-static size_t body_write(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct body *b = userdata;
-	size_t n = size * nmemb;
-	if (b->overflow || n > UPSTREAM_BODY_MAX - b->len) {
-		b->overflow = 1;
-		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
-	}
-	char *grown = realloc(b->data, b->len + n + 1);
-	if (!grown)
-		return 0;
-	b->data = grown;
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
-static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *userptr)
-{
-	(void)h;
-	(void)access;
-	struct upstream *u = userptr;
-	pthread_mutex_lock(&u->locks[(int)data % CURL_LOCK_DATA_LAST]);
-}
-
-static void share_unlock(CURL *h, curl_lock_data data, void *userptr)
-{
-	(void)h;
-	struct upstream *u = userptr;
-	pthread_mutex_unlock(&u->locks[(int)data % CURL_LOCK_DATA_LAST]);
-}
 
 /* "dd/mm/yyyy" or "yyyy-mm-dd" → "yyyy-mm-dd" in out[11]; -1 when neither or not a date. */
 static int normalise_date(const char *s, char out[11])
@@ -181,95 +131,56 @@ static void log_failure(const char *what, long detail)
 static int upstream_get(struct population *p, const char *citizen_id, uint32_t fields, json_t **record)
 {
 	(void)fields; /* the gateway answers whole records; the caller filters */
-	struct upstream *u = p->impl;
-	struct body body = {0};
+	struct http_client_answer ans;
 	json_t *root = NULL;
-	struct curl_slist *headers = NULL;
-	char url[CONFIG_STR_MAX + 64];
-	int rc = POP_EINTERNAL;
-	CURL *h = curl_easy_init();
-	if (!h)
-		goto out;
-	snprintf(url, sizeof url, "%s/citizens/%s", u->base, citizen_id);
-	headers = curl_slist_append(NULL, "Accept: application/json");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_SHARE, u->share);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, u->user_agent);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, u->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, u->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)UPSTREAM_BODY_MAX);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-	if (u->cert[0]) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, u->cert);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, u->key);
+	int rc = POP_EUPSTREAM;
+	switch (http_client_get(p->impl, "/citizens/", citizen_id, &ans)) {
+	case HTTP_CLIENT_OK:
+		break;
+	case HTTP_CLIENT_ETIMEOUT:
+		log_failure("no answer within the timeout, ms", ans.detail);
+		return POP_ETIMEOUT;
+	case HTTP_CLIENT_ETOOLARGE:
+		log_failure("answer larger than the cap, bytes", ans.detail);
+		return POP_EUPSTREAM;
+	case HTTP_CLIENT_EFAILED:
+		log_failure("transfer failed, curl code", ans.detail);
+		return POP_EUPSTREAM;
+	default:
+		return POP_EINTERNAL; /* out of memory */
 	}
-	if (u->ca[0])
-		curl_easy_setopt(h, CURLOPT_CAINFO, u->ca);
-	CURLcode cc = curl_easy_perform(h);
-	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		log_failure("no answer within the timeout, ms", u->timeout_ms);
-		rc = POP_ETIMEOUT;
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		log_failure(body.overflow || cc == CURLE_FILESIZE_EXCEEDED ? "answer larger than the cap, bytes"
-									  : "transfer failed, curl code",
-			    body.overflow || cc == CURLE_FILESIZE_EXCEEDED ? (long)UPSTREAM_BODY_MAX : (long)cc);
-		rc = POP_EUPSTREAM;
-		goto out;
-	}
-	long status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 404) {
+	if (ans.status == 404) {
 		rc = POP_ENOTFOUND;
 		goto out;
 	}
-	if (status != 200) {
-		log_failure("unexpected HTTP status", status);
-		rc = POP_EUPSTREAM;
+	if (ans.status != 200) {
+		log_failure("unexpected HTTP status", ans.status);
 		goto out;
 	}
-	root = body.data ? json_loadb(body.data, body.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	root = ans.body ? json_loadb(ans.body, ans.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
 	json_t *obj = root;
 	if (json_is_object(json_object_get(root, "data")))
 		obj = json_object_get(root, "data");
 	if (!json_is_object(obj)) {
-		log_failure("answer is not a JSON object, bytes", (long)body.len);
-		rc = POP_EUPSTREAM;
+		log_failure("answer is not a JSON object, bytes", (long)ans.len);
 		goto out;
 	}
 	const char *why = NULL;
 	*record = map_record(obj, citizen_id, &why);
 	if (!*record) {
 		log_warn("population", "upstream: unusable answer: %s", why);
-		rc = POP_EUPSTREAM;
 		goto out;
 	}
 	rc = POP_OK;
 out:
 	json_decref(root);
-	free(body.data);
-	curl_slist_free_all(headers);
-	if (h)
-		curl_easy_cleanup(h);
+	free(ans.body);
 	return rc;
 }
 
 static void upstream_close(struct population *p)
 {
-	struct upstream *u = p->impl;
-	if (!u)
-		return;
-	if (u->share)
-		curl_share_cleanup(u->share);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_destroy(&u->locks[i]);
-	free(u);
+	http_client_close(p->impl);
 	p->impl = NULL;
 }
 
@@ -279,109 +190,21 @@ static const struct population_ops upstream_ops = {
 	.close = upstream_close,
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_global(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static int host_is_loopback(const char *host)
-{
-	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "[::1]") ||
-	       !strcmp(host, "::1");
-}
-
-/* Checks the base URL: http(s), a host, no query or fragment; plain http only to
- * loopback (citizen data never crosses a network in clear). */
-static int check_url(const char *url, char *why, size_t why_size)
-{
-	int rc = -1;
-	char *scheme = NULL, *host = NULL, *query = NULL, *frag = NULL;
-	CURLU *cu = curl_url();
-	if (!cu || curl_url_set(cu, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(cu, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(cu, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		snprintf(why, why_size, "[population] upstream_url is not a URL: expected https://HOST[:PORT][/PATH]");
-		goto out;
-	}
-	if (curl_url_get(cu, CURLUPART_QUERY, &query, 0) == CURLUE_OK ||
-	    curl_url_get(cu, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_OK) {
-		snprintf(why, why_size, "[population] upstream_url must not have a query or fragment");
-		goto out;
-	}
-	if (strcmp(scheme, "https") && !(strcmp(scheme, "http") == 0 && host_is_loopback(host))) {
-		snprintf(why, why_size,
-			 "[population] upstream_url must be https:// (plain http only to a loopback address)");
-		goto out;
-	}
-	rc = 0;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(query);
-	curl_free(frag);
-	curl_url_cleanup(cu);
-	return rc;
-}
-
-static int check_readable(const char *key, const char *path, char *why, size_t why_size)
-{
-	if (!path[0] || access(path, R_OK) == 0)
-		return 0;
-	snprintf(why, why_size, "[population] %s: cannot read %s", key, path);
-	return -1;
-}
-
 int population_upstream_open(const struct config *cfg, struct population *p, char *why, size_t why_size)
 {
-	pthread_once(&curl_once, curl_global);
-	if (curl_init_rc != CURLE_OK) {
-		snprintf(why, why_size, "libcurl could not start: %s", curl_easy_strerror(curl_init_rc));
+	const struct http_client_config hc = {
+		.section = "[population]",
+		.url = cfg->population.upstream_url,
+		.timeout_ms = cfg->population.upstream_timeout_ms > 0 ? cfg->population.upstream_timeout_ms : 5000,
+		.cert = cfg->population.upstream_cert,
+		.key = cfg->population.upstream_key,
+		.ca = cfg->population.upstream_ca,
+		.body_max = UPSTREAM_BODY_MAX,
+	};
+	struct http_client *c;
+	if (http_client_open(&hc, &c, why, why_size))
 		return -1;
-	}
-	if (!cfg->population.upstream_url[0]) {
-		snprintf(why, why_size, "[population] backend = upstream needs upstream_url");
-		return -1;
-	}
-	if ((cfg->population.upstream_cert[0] == '\0') != (cfg->population.upstream_key[0] == '\0')) {
-		snprintf(why, why_size, "[population] upstream_cert and upstream_key must be set together");
-		return -1;
-	}
-	if (check_url(cfg->population.upstream_url, why, why_size) || check_readable("upstream_cert", cfg->population.upstream_cert, why, why_size) ||
-	    check_readable("upstream_key", cfg->population.upstream_key, why, why_size) ||
-	    check_readable("upstream_ca", cfg->population.upstream_ca, why, why_size))
-		return -1;
-	struct upstream *u = calloc(1, sizeof *u);
-	if (!u) {
-		snprintf(why, why_size, "out of memory");
-		return -1;
-	}
-	memcpy(u->base, cfg->population.upstream_url, sizeof u->base);
-	size_t n = strlen(u->base);
-	while (n > 0 && u->base[n - 1] == '/')
-		u->base[--n] = '\0';
-	u->timeout_ms = cfg->population.upstream_timeout_ms > 0 ? cfg->population.upstream_timeout_ms : 5000;
-	memcpy(u->cert, cfg->population.upstream_cert, sizeof u->cert);
-	memcpy(u->key, cfg->population.upstream_key, sizeof u->key);
-	memcpy(u->ca, cfg->population.upstream_ca, sizeof u->ca);
-	snprintf(u->user_agent, sizeof u->user_agent, "canhgac/%s", CANHGAC_VERSION);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_init(&u->locks[i], NULL);
 	p->ops = &upstream_ops;
-	p->impl = u;
-	u->share = curl_share_init();
-	if (!u->share || curl_share_setopt(u->share, CURLSHOPT_LOCKFUNC, share_lock) ||
-	    curl_share_setopt(u->share, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
-	    curl_share_setopt(u->share, CURLSHOPT_USERDATA, u) ||
-	    curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
-	    curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) ||
-	    curl_share_setopt(u->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT)) {
-		snprintf(why, why_size, "libcurl: cannot set up connection sharing");
-		upstream_close(p);
-		p->ops = NULL;
-		return -1;
-	}
+	p->impl = c;
 	return 0;
 }
