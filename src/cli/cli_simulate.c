@@ -544,15 +544,17 @@ static int run_leak(const struct sim_opts *o)
 		if (st == 200 && json_object_get(ans, "citizen"))
 			released++;
 		bool stop = st == 403 && !strcmp(code, "account_suspended");
-		if (st == 403 && !stop && strcmp(code, "forbidden"))
+		bool refusal = st == 403 && (!strncmp(code, "dossier_", 8) || !strcmp(code, "citizen_not_in_dossier"));
+		bool other_403 = st == 403 && !stop && !refusal; /* forbidden, csrf_required, ... */
+		if (refusal)
 			refused++;
-		json_decref(ans);
+		json_decref(ans); /* `code` points into it: not used below */
 		ans = NULL;
 		if (stop) {
 			t_suspended = now_ms() - t0;
 			break;
 		}
-		if (st < 0 || st == 401 || (st == 403 && !strcmp(code, "forbidden"))) {
+		if (st < 0 || st == 401 || other_403) {
 			fprintf(stderr, "canhgac simulate: lookup answered %ld: stopping\n", st);
 			break;
 		}
