@@ -73,6 +73,18 @@ export function makeInstance(config = []) {
   return { tmp, data, pw, ids };
 }
 
+// Makes `count` synthetic open dossiers of `agency` over the instance's citizens
+// (`canhgac dossier generate`, before the server starts or beside it, through its
+// spool) and answers the agency's open dossiers as `canhgac dossier list --json`
+// prints them. The instance must check lookups against them: [dossier] check =
+// verify, which `canhgac init` writes.
+export function generateDossiers(inst, agency, count) {
+  canhgac(['dossier', 'generate', '--data', inst.data, '--agency', agency, '--count', String(count), '--json']);
+  const out = JSON.parse(canhgac(['dossier', 'list', '--data', inst.data, '--agency', agency, '--open',
+    '--limit', '1000', '--json']));
+  return Array.isArray(out) ? out : out.dossiers;
+}
+
 // Starts `canhgac serve` on 127.0.0.1:0; resolves { url, stop() } once it
 // prints its address and /healthz answers.
 export async function serve(inst) {
