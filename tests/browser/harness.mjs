@@ -85,6 +85,17 @@ export function generateDossiers(inst, agency, count) {
   return Array.isArray(out) ? out : out.dossiers;
 }
 
+// Imports dossiers (objects as `canhgac dossier list --json` prints them; status
+// defaults to received, received_at to now) with `canhgac dossier import`, JSON
+// lines, all or none.
+export function importDossiers(inst, list) {
+  const file = path.join(inst.tmp, 'dossiers-' + crypto.randomBytes(4).toString('hex') + '.jsonl');
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  fs.writeFileSync(file, list.map((d) => JSON.stringify(Object.assign({ status: 'received', received_at: now }, d)))
+    .join('\n') + '\n');
+  return JSON.parse(canhgac(['dossier', 'import', '--data', inst.data, '--json', file]));
+}
+
 // Starts `canhgac serve` on 127.0.0.1:0; resolves { url, stop() } once it
 // prints its address and /healthz answers.
 export async function serve(inst) {
