@@ -17,6 +17,7 @@ export function signedOut(message) {
   $('dossier-banner').hidden = true;
   $('idle').hidden = true;
   $('signin-form').reset();
+  document.dispatchEvent(new Event('canhgac:signedout'));
   showError($('signin-error'), message || '');
   show('signin');
   $('signin-username').focus();

@@ -216,12 +216,21 @@ test('format mode: a banner for every signed-in user; an officer enrols a second
       assert.match(await page.textContent('#dossier-banner'), /^Tra cứu chưa gắn với hồ sơ thật/);
       assert.match(await page.textContent('#totp-intro'), /bắt buộc/);
       assert.deepEqual(await page.$$eval('#nav button', (bs) => bs.map((b) => b.id)), ['nav-totp', 'nav-password']);
-      await page.click('#totp-start');
-      await page.waitForSelector('#totp-setup', { state: 'visible' });
+      await page.waitForSelector('#totp-setup', { state: 'visible' }); // no click needed: straight to the QR code
+      assert.ok(await page.isHidden('#totp-start'));
       assert.match(await page.getAttribute('#totp-qr', 'src'), /^data:image\/svg\+xml;base64,/);
       assert.ok(await page.$eval('#totp-qr', (i) => i.complete && i.naturalWidth > 0), 'the QR image renders');
+      const first = (await page.textContent('#totp-secret')).replace(/\s+/g, '');
+      assert.match(first, /^[A-Z2-7]{16,}$/);
+      // A reload on the way resumes the session on the enrolment, with a new secret
+      // (the one the server now holds).
+      await page.reload();
+      await page.waitForSelector('#totp-setup', { state: 'visible' });
+      await page.waitForFunction((old) => {
+        const s = document.getElementById('totp-secret').textContent.replace(/\s+/g, '');
+        return s.length >= 16 && s !== old;
+      }, first);
       const secret = (await page.textContent('#totp-secret')).replace(/\s+/g, '');
-      assert.match(secret, /^[A-Z2-7]{16,}$/);
       await shot(page, '45-officer-totp-qr');
       assert.deepEqual(await a11y(page, 'officer-totp'), [], 'axe: the enrolment');
       await page.fill('#totp-code', totp(secret));
