@@ -56,7 +56,8 @@ function roleText(r) {
 }
 
 function renderDossiers() {
-  fillTable($('dossier-table'), dossiers, (d) => el('tr', { 'data-code': d.code },
+  const open = current && current.code;
+  fillTable($('dossier-table'), dossiers, (d) => el('tr', { 'data-code': d.code, 'aria-current': d.code === open ? 'true' : null },
     el('td', { class: 'mono' }, d.code),
     el('td', {}, procedureName(d.procedure_code), el('br'), el('small', {}, d.procedure_code)),
     el('td', {}, fmtLocalDay(d.received_at)),
@@ -118,14 +119,25 @@ async function openDossier(code) {
   }
   current = res.data;
   renderDossier();
+  markOpen();
   $('dossier-detail').hidden = false;
   $('dd-title').tabIndex = -1;
   $('dd-title').focus();
 }
 
+/* The row of the opened dossier is marked (and styled) as the current one. */
+function markOpen() {
+  const code = current && current.code;
+  for (const tr of document.querySelectorAll('#dossier-table tbody tr[data-code]')) {
+    if (tr.dataset.code === code) tr.setAttribute('aria-current', 'true');
+    else tr.removeAttribute('aria-current');
+  }
+}
+
 function closeDossier() {
   const code = current && current.code;
   current = null;
+  markOpen();
   $('dossier-detail').hidden = true;
   const back = code && [...document.querySelectorAll('#dossier-table tr[data-code] button')]
     .find((b) => b.closest('tr').dataset.code === code);

@@ -11,19 +11,32 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import {
-  a11y, closeBrowser, firstSignIn, generateDossiers, makeInstance, openBrowser, serve, shot, signIn, totp
+  a11y, closeBrowser, firstSignIn, generateDossiers, importDossiers, makeInstance, openBrowser, serve, shot, signIn,
+  totp
 } from './harness.mjs';
 
 const PW = { admin: 'Xanh-Lam-Bien-2026!', 'cb.a': 'Tra-Cuu-An-2026!', 'cb.b': 'Ho-So-Mot-Cua-26!' };
 // A well-formed code no generator makes (the generator numbers from its own day).
 const INVENTED = 'H15.50.05.13-261008-0975';
 
-let inst, srv, browser, dossiers, procedures;
+let inst, srv, browser, dossiers, procedures, assigned;
 
 before(async () => {
   inst = makeInstance([['dossier', 'check', 'verify']]);
-  dossiers = generateDossiers(inst, 'SO.A', 12);
   generateDossiers(inst, 'SO.B', 3); // another agency's: never in cb.a's list
+  // Another agency's dossier assigned to cb.a (in the list), with a role the
+  // console has no word for (shown as it is); and a finished one (not in the list).
+  assigned = {
+    code: 'H15.50.05.13-261206-0042', procedure_code: '1.001022', agency: 'SO.B', status: 'processing',
+    received_at: '2026-12-05T18:30:00Z', officers: ['cb.a'],
+    persons: [{ citizen_id: inst.ids[1], role: 'applicant' }, { citizen_id: inst.ids[2], role: 'nguoi_lam_chung' }]
+  };
+  importDossiers(inst, [assigned, {
+    code: 'H15.50.05.13-261201-0007', procedure_code: '1.001022', agency: 'SO.A', status: 'returned',
+    received_at: '2026-12-01T02:00:00Z', closed_at: '2026-12-03T02:00:00Z',
+    persons: [{ citizen_id: inst.ids[3], role: 'applicant' }]
+  }]);
+  dossiers = generateDossiers(inst, 'SO.A', 12).concat([assigned]);
   srv = await serve(inst);
 });
 
@@ -78,7 +91,7 @@ test('the officer works from a dossier: list, open, look a person up', async (t)
   // verify mode: no banner, and the list does not say it is unverified
   assert.equal((await (await health).json()).dossier_check, 'verify');
   assert.ok(await page.isHidden('#dossier-banner'), 'no format banner in verify mode');
-  assert.match(await page.textContent('#ds-count'), /^12 hồ sơ đang giải quyết\.$/);
+  assert.match(await page.textContent('#ds-count'), /^13 hồ sơ đang giải quyết\.$/);
 
   // Each row: code, procedure name and code, local received day, Vietnamese status.
   procedures = await page.evaluate(async () => (await (await fetch('/api/v1/procedures')).json()).procedures);
@@ -135,6 +148,20 @@ test('the officer works from a dossier: list, open, look a person up', async (t)
 
   await page.click('#dd-close');
   await page.waitForSelector('#dossier-detail', { state: 'hidden' });
+
+  // The other agency's dossier assigned to this officer: its persons, a role with
+  // no Vietnamese word shown as it is; received 18:30 UTC is the next local day.
+  await page.click(`#dossier-table tr[data-code="${assigned.code}"] button[data-action="open"]`);
+  await page.waitForSelector('#dd-title:text-is("Hồ sơ ' + assigned.code + '")');
+  assert.equal(await page.textContent('#dd-fields dd[data-field="received_at"]'), '06/12/2026');
+  assert.equal(await page.textContent('#dd-fields dd[data-field="status"]'), 'Đang xử lý');
+  assert.deepEqual(await page.$$eval('#dd-persons tbody tr[data-citizen]', (trs) => trs.map((tr) =>
+    tr.children[1].textContent)), ['Người nộp hồ sơ', 'nguoi_lam_chung']);
+  assert.equal(await page.getAttribute(`#dossier-table tr[data-code="${assigned.code}"]`, 'aria-current'), 'true');
+  await page.click(`#dd-persons tr[data-citizen="${inst.ids[1]}"] button[data-action="lookup"]`);
+  await page.waitForSelector(`#lookup-context:has-text("${assigned.code}")`);
+  assert.ok(await page.isVisible('#lookup-result'));
+  assert.equal(await page.textContent('#lookup-fields dd[data-field="citizen_id"]'), inst.ids[1]);
 });
 
 test('the search box filters by a part of the code or a citizen id', async (t) => {
