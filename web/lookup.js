@@ -117,6 +117,7 @@ async function openDossier(code) {
     showError($('ds-error'), res.status === 404 ? t('dossier_gone') : errorText(res));
     return;
   }
+  if (!current || current.code !== res.data.code) clearResult();
   current = res.data;
   renderDossier();
   markOpen();
@@ -168,6 +169,34 @@ async function loadHistory(delayMs) {
 }
 
 /* ---- a lookup ---- */
+
+/* A citizen's answer stays on screen only while it is the matter in hand. */
+function clearResult() {
+  lastBody = null;
+  $('lookup-fields').textContent = '';
+  $('lookup-context').textContent = '';
+  $('lookup-audit').textContent = '';
+  $('lookup-result').hidden = true;
+  showError($('lookup-error'), '');
+}
+
+/* Signing out leaves nothing of the officer's dossiers or citizens in the page. */
+function forget() {
+  clearResult();
+  dossiers = [];
+  current = null;
+  history = [];
+  clearTimeout(typing);
+  searchSeq++;
+  $('ds-q').value = '';
+  $('ds-count').textContent = '';
+  $('dossier-table').querySelector('tbody').textContent = '';
+  $('history-table').querySelector('tbody').textContent = '';
+  $('dossier-detail').hidden = true;
+  $('dd-fields').textContent = '';
+  $('dd-persons').querySelector('tbody').textContent = '';
+  $('lookup-form').reset();
+}
 
 function fieldValue(v) {
   if (v === null || v === undefined || v === '') return t('none');
@@ -253,6 +282,7 @@ export function initLookup() {
   $('dossier-search').addEventListener('submit', (ev) => { ev.preventDefault(); clearTimeout(typing); loadDossiers(); });
   $('ds-q').addEventListener('input', onSearchInput);
   $('dd-close').addEventListener('click', closeDossier);
+  document.addEventListener('canhgac:signedout', forget);
   register('lookup', {
     open: openLookup,
     relabel: () => {

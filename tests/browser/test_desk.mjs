@@ -162,6 +162,23 @@ test('the officer works from a dossier: list, open, look a person up', async (t)
   await page.waitForSelector(`#lookup-context:has-text("${assigned.code}")`);
   assert.ok(await page.isVisible('#lookup-result'));
   assert.equal(await page.textContent('#lookup-fields dd[data-field="citizen_id"]'), inst.ids[1]);
+
+  // At phone width the desk fits the screen (the tables scroll in their frames).
+  await page.setViewportSize({ width: 375, height: 800 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 375, `page is ${wide}px wide at 375px`);
+  await shot(page, '42b-desk-375px');
+
+  // Opening another dossier puts the last answer away; signing out leaves no
+  // dossier or citizen in the page.
+  await page.click(`#dossier-table tr[data-code="${d.code}"] button[data-action="open"]`);
+  await page.waitForSelector('#dd-title:text-is("Hồ sơ ' + d.code + '")');
+  assert.ok(await page.isHidden('#lookup-result'));
+  await page.click('#signout');
+  await page.waitForSelector('#view-signin', { state: 'visible' });
+  const left = await page.evaluate(() => ['#lookup-fields', '#dossier-table tbody', '#dd-persons tbody', '#history-table tbody']
+    .map((q) => document.querySelector(q).textContent).join(''));
+  assert.equal(left, '');
 });
 
 test('the search box filters by a part of the code or a citizen id', async (t) => {
@@ -169,12 +186,13 @@ test('the search box filters by a part of the code or a citizen id', async (t) =
   await signIn(page, srv.url, 'cb.a', PW['cb.a']);
   await waitForList(page, dossiers.map((d) => d.code));
 
-  // The part of a code only one dossier has.
+  // The part of a code only one dossier has (q matches citizen ids as well).
   const target = dossiers[5];
+  const matches = (d, s) => d.code.includes(s) || d.persons.some((p) => p.citizen_id.includes(s));
   let part = null;
   for (let n = 4; n <= target.code.length && !part; n++) {
     const s = target.code.slice(-n);
-    if (dossiers.filter((d) => d.code.includes(s)).length === 1) part = s;
+    if (dossiers.filter((d) => matches(d, s)).length === 1) part = s;
   }
   assert.ok(part, 'a part of the code that is unique');
   await page.fill('#ds-q', part);
