@@ -57,14 +57,15 @@ function roleText(r) {
 
 function renderDossiers() {
   const open = current && current.code;
+  /* the code is the button that opens the dossier: first in the row, so it stays
+   * in sight when a narrow screen scrolls the table sideways */
   fillTable($('dossier-table'), dossiers, (d) => el('tr', { 'data-code': d.code, 'aria-current': d.code === open ? 'true' : null },
-    el('td', { class: 'mono' }, d.code),
+    el('td', {}, button(d.code, () => openDossier(d.code), 'link mono', {
+      'data-action': 'open', 'aria-label': t('dossier_open_label', { code: d.code })
+    })),
     el('td', {}, procedureName(d.procedure_code), el('br'), el('small', {}, d.procedure_code)),
     el('td', {}, fmtLocalDay(d.received_at)),
-    el('td', { 'data-status': d.status }, statusText(d.status)),
-    el('td', {}, button(t('dossier_open'), () => openDossier(d.code), 'small', {
-      'data-action': 'open', 'aria-label': t('dossier_open_label', { code: d.code })
-    }))));
+    el('td', { 'data-status': d.status }, statusText(d.status))));
   const q = $('ds-q').value.trim();
   let note = dossiers.length >= DOSSIER_LIMIT ? t('dossiers_more', { n: dossiers.length })
     : t(q ? 'dossiers_found' : 'dossiers_count', { n: dossiers.length, q });
