@@ -70,6 +70,7 @@ export default {
   dossier_status_cancelled: 'Cancelled',
   lookup_person_label: 'Look up citizen {id}',
   lookup_manual: 'Type a dossier code by hand',
+  lookup_manual_note: 'Every refused lookup (a wrong dossier code, another procedure, a citizen not in the dossier) is recorded; a few in a row suspend the account until an administrator re-enables it. Prefer choosing the dossier from the list above.',
   lookup_context: 'Citizen {id}, dossier {code}, procedure {procedure}.',
   dossier_format_banner: 'Lookups are not bound to real dossiers: the server only checks the form of dossier codes ([dossier] check = format), so a leaked password can still look anyone up. An administrator must load dossiers from the one-stop system and set check = verify.',
   history_title: 'My lookup history (last 50)',

@@ -70,6 +70,7 @@ export default {
   dossier_status_cancelled: 'Đã hủy',
   lookup_person_label: 'Tra cứu công dân {id}',
   lookup_manual: 'Nhập mã hồ sơ bằng tay',
+  lookup_manual_note: 'Mỗi lượt tra cứu bị từ chối (mã hồ sơ sai, thủ tục không khớp, công dân không có trong hồ sơ) đều được ghi nhật ký; vài lượt liên tiếp sẽ khoá tài khoản cho tới khi quản trị viên mở lại. Nên chọn hồ sơ từ danh sách ở trên.',
   lookup_context: 'Công dân {id}, hồ sơ {code}, thủ tục {procedure}.',
   dossier_format_banner: 'Tra cứu chưa gắn với hồ sơ thật: máy chủ chỉ kiểm tra định dạng mã hồ sơ ([dossier] check = format), nên mật khẩu bị lộ vẫn tra cứu được bất kỳ ai. Quản trị viên cần nạp hồ sơ từ hệ thống một cửa và đặt check = verify.',
   history_title: 'Lịch sử tra cứu của tôi (50 lượt gần nhất)',
