@@ -60,6 +60,15 @@ export function fmtDate(iso) {
     pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes());
 }
 
+/* A time's local day, Asia/Ho_Chi_Minh: "2026-11-22T18:30:00Z" -> "23/11/2026". */
+export function fmtLocalDay(iso) {
+  if (!iso) return t('none');
+  const ms = typeof iso === 'number' ? iso : Date.parse(iso);
+  if (Number.isNaN(ms)) return String(iso);
+  const d = new Date(ms + TZ_OFFSET_MS);
+  return pad(d.getUTCDate()) + '/' + pad(d.getUTCMonth() + 1) + '/' + d.getUTCFullYear();
+}
+
 /* "2026-11-23" -> "23/11/2026" */
 export function fmtDay(s) {
   if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return s || t('none');
@@ -151,6 +160,16 @@ export async function api(method, path, body) {
     state.lastApi = Date.now();
   }
   return res;
+}
+
+/* GET /healthz (outside /api/v1, no session): its body, or null. */
+export async function health() {
+  try {
+    const r = await fetch('/healthz', { headers: { 'Accept': 'application/json' }, cache: 'no-store' });
+    return r.ok ? await r.json() : null;
+  } catch (e) {
+    return null;
+  }
 }
 
 /* A table body filled from rows; an empty list says so in one cell. */

@@ -3,7 +3,7 @@
  * rule ticked as it is met, resuming a session after a reload (GET /session),
  * and the idle notice, whose limits come from the server.
  */
-import { $, api, el, errorText, fmtDate, fmtWait, hooks, showError, state } from './core.js';
+import { $, api, el, errorText, fmtDate, fmtWait, health, hooks, showError, state } from './core.js';
 import { t } from './i18n.js';
 import { open, register, renderNav, show, tabsFor } from './views.js';
 
@@ -14,8 +14,10 @@ export function signedOut(message) {
   state.csrf = null;
   state.me = null;
   $('banner').hidden = true;
+  $('dossier-banner').hidden = true;
   $('idle').hidden = true;
   $('signin-form').reset();
+  document.dispatchEvent(new Event('canhgac:signedout'));
   showError($('signin-error'), message || '');
   show('signin');
   $('signin-username').focus();
@@ -27,6 +29,15 @@ function adopt(body) {
   state.csrf = csrf;
   state.me = me;
   state.lastApi = Date.now();
+  dossierBanner();
+}
+
+/* Every signed-in user sees it while the server binds lookups to a dossier code's
+ * form only ([dossier] check = format): a province without a dossier feed must
+ * not forget that a leaked password still opens anyone's record. */
+async function dossierBanner() {
+  const h = await health();
+  $('dossier-banner').hidden = !state.me || !h || h.dossier_check !== 'format';
 }
 
 async function onSignin(ev) {

@@ -3,7 +3,10 @@
  * code and the otpauth URI; the QR code (SVG from the server) is shown as an
  * <img> with a data: URL, where scripts in it could never run, and is never put
  * into the page as markup. POST /me/totp/confirm with a first code answers the
- * ten recovery codes, shown once here, with a print button.
+ * ten recovery codes, shown once here, with a print button. When the role
+ * requires a second factor and none is enrolled (the first sign-in of an officer,
+ * after the password change), the screen opens straight on the QR code: the
+ * sign-in walks through the enrolment and ends on the person's home screen.
  */
 import { $, api, el, errorText, showError, state } from './core.js';
 import { t } from './i18n.js';
@@ -11,6 +14,7 @@ import { home } from './session.js';
 import { register, renderNav } from './views.js';
 
 let codes = null; /* the recovery codes, in memory until the screen is left */
+let setupFor = null; /* whose secret the setup shows */
 
 function svgDataUrl(svg) {
   const bytes = new TextEncoder().encode(svg);
@@ -21,6 +25,7 @@ function svgDataUrl(svg) {
 
 function reset() {
   codes = null;
+  setupFor = null;
   $('totp-setup').hidden = true;
   $('totp-done').hidden = true;
   $('totp-codes').textContent = '';
@@ -36,7 +41,16 @@ function relabel() {
   $('totp-intro').textContent = t(required ? 'totp_required' : 'totp_intro');
 }
 
-async function start() {
+/* One enrolment at a time: each POST /me/totp replaces the pending secret, so two
+ * at once (a double click, the screen opened twice) could show a QR code the
+ * server no longer holds. */
+let starting = null;
+function start() {
+  if (!starting) starting = begin().finally(() => { starting = null; });
+  return starting;
+}
+
+async function begin() {
   showError($('totp-error'), '');
   const res = await api('POST', '/me/totp');
   if (res.status === 409) {
@@ -58,6 +72,7 @@ async function start() {
   $('totp-secret').textContent = String(d.secret || '').replace(/(.{4})/g, '$1 ').trim();
   $('totp-start').hidden = true;
   $('totp-setup').hidden = false;
+  setupFor = state.me.user.username;
   $('totp-code').value = '';
   $('totp-code').focus();
 }
@@ -98,5 +113,15 @@ export function initTotp() {
   $('totp-form').addEventListener('submit', confirm);
   $('totp-print').addEventListener('click', () => window.print());
   $('totp-finish').addEventListener('click', () => { reset(); home(); });
-  register('totp', { open: async () => { if (!codes) reset(); }, relabel });
+  /* nothing of a secret or of recovery codes stays in the page after signing out */
+  document.addEventListener('canhgac:signedout', reset);
+  register('totp', {
+    open: async () => {
+      const me = state.me && state.me.user.username;
+      if (starting || ((codes || setupFor) && setupFor === me)) return;
+      reset();
+      if (state.me && state.me.totp_enrolment_required) await start();
+    },
+    relabel
+  });
 }

@@ -73,6 +73,29 @@ export function makeInstance(config = []) {
   return { tmp, data, pw, ids };
 }
 
+// Makes `count` synthetic open dossiers of `agency` over the instance's citizens
+// (`canhgac dossier generate`, before the server starts or beside it, through its
+// spool) and answers the agency's open dossiers as `canhgac dossier list --json`
+// prints them. The instance must check lookups against them: [dossier] check =
+// verify, which `canhgac init` writes.
+export function generateDossiers(inst, agency, count) {
+  canhgac(['dossier', 'generate', '--data', inst.data, '--agency', agency, '--count', String(count), '--json']);
+  const out = JSON.parse(canhgac(['dossier', 'list', '--data', inst.data, '--agency', agency, '--open',
+    '--limit', '1000', '--json']));
+  return Array.isArray(out) ? out : out.dossiers;
+}
+
+// Imports dossiers (objects as `canhgac dossier list --json` prints them; status
+// defaults to received, received_at to now) with `canhgac dossier import`, JSON
+// lines, all or none.
+export function importDossiers(inst, list) {
+  const file = path.join(inst.tmp, 'dossiers-' + crypto.randomBytes(4).toString('hex') + '.jsonl');
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  fs.writeFileSync(file, list.map((d) => JSON.stringify(Object.assign({ status: 'received', received_at: now }, d)))
+    .join('\n') + '\n');
+  return JSON.parse(canhgac(['dossier', 'import', '--data', inst.data, '--json', file]));
+}
+
 // Starts `canhgac serve` on 127.0.0.1:0; resolves { url, stop() } once it
 // prints its address and /healthz answers.
 export async function serve(inst) {

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { DOSSIER, closeBrowser, firstSignIn, makeInstance, openBrowser, serve, shot, signIn } from './harness.mjs';
+import {
+  DOSSIER, closeBrowser, firstSignIn, importDossiers, makeInstance, openBrowser, serve, shot, signIn
+} from './harness.mjs';
 
 const NEW_PW = {
   admin: 'Xanh-Lam-Bien-2026!',
@@ -16,8 +18,16 @@ const NEW_PW = {
 
 let inst, srv, browser;
 
+// The dossier the officer's lookups are made under ([dossier] check = verify, as
+// `canhgac init` writes): SO.A's, procedure 1.001022, naming the first citizen.
+function withDossier(i) {
+  importDossiers(i, [{ code: DOSSIER, procedure_code: '1.001022', agency: 'SO.A',
+    persons: [{ citizen_id: i.ids[0], role: 'applicant' }] }]);
+  return i;
+}
+
 before(async () => {
-  inst = makeInstance();
+  inst = withDossier(makeInstance());
   srv = await serve(inst);
 });
 
@@ -164,7 +174,7 @@ test("an officer's lookup shows only the procedure's fields, with the remaining 
 });
 
 test('the quota-exhausted message, with when to retry', async (t) => {
-  const qi = makeInstance([['quota', 'user_per_minute', '1'], ['quota', 'user_per_day', '1']]);
+  const qi = withDossier(makeInstance([['quota', 'user_per_minute', '1'], ['quota', 'user_per_day', '1']]));
   const qs = await serve(qi);
   try {
     const page = await fresh(t);
@@ -172,6 +182,7 @@ test('the quota-exhausted message, with when to retry', async (t) => {
     await page.waitForSelector('#lk-procedure option', { state: 'attached' });
     await page.fill('#lk-citizen', qi.ids[0]);
     await page.fill('#lk-dossier', DOSSIER);
+    await page.selectOption('#lk-procedure', '1.001022');
     await page.click('#lookup-form button[type=submit]');
     await page.waitForSelector('#lookup-result', { state: 'visible' });
     assert.match(await page.textContent('#quota'), /0 \/ 1.*0 \/ 1/);
