@@ -22,6 +22,7 @@ struct config {
 		char tls_cert[CONFIG_STR_MAX];
 		char tls_key[CONFIG_STR_MAX];
 		char trusted_proxies[CONFIG_LIST_MAX];
+		char allowed_origins[CONFIG_LIST_MAX];
 		int threads;                /* 0 = one per core */
 		int max_connections_per_ip;
 		int connection_timeout_seconds;

@@ -21,6 +21,9 @@ const struct cfg_key cfg_keys[] = {
 	STR("server", "tls_key", server.tls_key, C_PATH, "", "PEM private key for HTTPS"),
 	STR("server", "trusted_proxies", server.trusted_proxies, C_CIDRS, "",
 	    "TLS-terminating proxies (CIDRs) whose X-Forwarded-For is believed"),
+	STR("server", "allowed_origins", server.allowed_origins, C_NONE, "",
+	    "other origins (https://host[:port]) whose pages may send state-changing requests with the session cookie; "
+	    "the server's own is always allowed"),
 	INT("server", "threads", server.threads, 0, 256, "0", "HTTP worker threads; 0 = one per core"),
 	INT("server", "max_connections_per_ip", server.max_connections_per_ip, 1, 10000, "64",
 	    "open connections allowed from one client address"),

@@ -94,6 +94,8 @@ static const struct i18n_entry catalogue[] = {
 	 "The dossier could not be checked (the one-stop system did not answer); lookups are paused and the quota was given back."},
 	{"invalid_dossier", "Hồ sơ không hợp lệ; xem trường detail để biết trường nào sai.",
 	 "The dossier is not valid; the detail field says which field is wrong."},
+	{"origin_refused", "Yêu cầu đến từ một trang khác, không phải bảng điều khiển canhgac; đã bị từ chối.",
+	 "The request came from another site's page, not the canhgac console; it was refused."},
 	{"csrf_required", "Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token). Hãy tải lại trang.",
 	 "The anti-forgery token (X-CSRF-Token) is missing or wrong. Reload the page."},
 };

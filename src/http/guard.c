@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/staff.h"
 #include "core/clock.h"
@@ -16,6 +17,42 @@
 #include "core/log.h"
 #include "detect/detect.h"
 #include "http/app.h"
+
+struct origin_match {
+	const char *origin;
+	bool hit;
+};
+
+static int origin_item(const char *item, void *arg)
+{
+	struct origin_match *m = arg;
+	if (strcasecmp(item, m->origin) == 0)
+		m->hit = true;
+	return m->hit;
+}
+
+/* A state-changing request carried by the session cookie must come from the
+ * console's own pages: a Sec-Fetch-Site other than same-origin (or none, a
+ * person's own navigation) is refused, and a present Origin must name this server
+ * (its host and port as the Host header says) or one of [server]
+ * allowed_origins. Requests without either (API clients, scripts) pass: the CSRF
+ * token is still required of them. */
+static bool origin_allowed(struct http_req *req)
+{
+	const char *site = http_req_header(req, "Sec-Fetch-Site");
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return false;
+	const char *origin = http_req_header(req, "Origin");
+	if (!origin)
+		return true;
+	const char *host = http_req_header(req, "Host");
+	const char *sep = strstr(origin, "://");
+	if (sep && host && strcasecmp(sep + 3, host) == 0)
+		return true;
+	struct origin_match m = {origin, false};
+	config_list_each(req->app->cfg->server.allowed_origins, origin_item, &m);
+	return m.hit;
+}
 
 static bool method_changes_state(const char *m)
 {
@@ -120,6 +157,11 @@ static struct auth_caller *guard(struct http_req *req, struct http_resp *resp, u
 	    !auth_session_csrf_ok(req->app->auth, c, http_req_header(req, "X-CSRF-Token"))) {
 		free(c);
 		http_resp_error(req, resp, 403, "csrf_required", NULL);
+		return NULL;
+	}
+	if (method_changes_state(req->method) && !origin_allowed(req)) {
+		free(c);
+		http_resp_error(req, resp, 403, "origin_refused", NULL);
 		return NULL;
 	}
 	if (c->must_change_password && !(flags & GUARD_DURING_PASSWORD_CHANGE)) {

@@ -106,6 +106,10 @@ void h_session_get(struct http_req *req, struct http_resp *resp)
 	struct auth_caller *c = http_guard(req, resp, ROLE_ANY, GUARD_DURING_PASSWORD_CHANGE);
 	if (!c)
 		return;
+	if (strcmp(req->method, "HEAD") == 0) { /* a HEAD changes nothing, not even the CSRF token */
+		http_resp_json(resp, 200, me_json(req, c));
+		return;
+	}
 	char csrf[AUTH_TOKEN_HEX];
 	int rc = auth_session_reissue_csrf(req->app->auth, c, csrf);
 	if (rc) {
