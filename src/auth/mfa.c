@@ -19,6 +19,7 @@
 #include "auth/totp.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/datadir.h"
 #include "core/log.h"
 
 enum { SUBKEY_SECRETBOX = 1, SUBKEY_RECOVERY = 2 };
@@ -37,13 +38,22 @@ static int key_subkey(struct auth_service *svc, uint64_t id, unsigned char sub[3
 	snprintf(dir, sizeof dir, "%s/keys", svc->data_dir);
 	snprintf(path, sizeof path, "%s/totp.key", dir);
 	pthread_mutex_lock(&key_mu);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* like the audit key: never through a symbolic link, never group- or
+	 * world-readable, and the directory synced after it is created */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
+	if (fd >= 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077))) {
+		log_error("auth", "%s is not a private file (mode %o): refusing it; make it 0600 and owned by the "
+				  "server's user", path, (unsigned)(sb.st_mode & 07777));
+		goto out;
+	}
 	if (fd < 0 && errno == ENOENT) {
 		if (mkdir(dir, 0700) && errno != EEXIST)
 			goto out;
 		crypto_kdf_keygen(master);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, master, sizeof master) != (ssize_t)sizeof master || fsync(fd)) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || write(fd, master, sizeof master) != (ssize_t)sizeof master || fsync(fd) ||
+		    datadir_fsync(dir)) {
 			log_error("auth", "cannot create %s: %s", path, strerror(errno));
 			if (fd >= 0)
 				unlink(path);

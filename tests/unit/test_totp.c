@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -196,6 +197,32 @@ static void test_signin_needs_fresh_code(void **state)
 	assert_int_equal(signin(f, code), AUTH_ECREDENTIALS);
 }
 
+/* The key file is made 0600, and a too-open or linked one is refused. */
+static void test_key_file_private(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_totp_enrolment e;
+	char path[160], other[160];
+	struct stat sb;
+	assert_int_equal(auth_totp_enrol(&f->svc, &f->caller, &e), 0);
+	auth_totp_enrolment_wipe(&e);
+	snprintf(path, sizeof path, "%s/keys/totp.key", f->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_not_equal(auth_totp_enrol(&f->svc, &f->caller, &e), 0);
+	auth_totp_enrolment_wipe(&e);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(auth_totp_enrol(&f->svc, &f->caller, &e), 0);
+	auth_totp_enrolment_wipe(&e);
+	/* a symbolic link in its place is not followed */
+	snprintf(other, sizeof other, "%s/keys/elsewhere.key", f->dir);
+	assert_int_equal(rename(path, other), 0);
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_not_equal(auth_totp_enrol(&f->svc, &f->caller, &e), 0);
+	auth_totp_enrolment_wipe(&e);
+}
+
 static void test_recovery_codes_single_use(void **state)
 {
 	struct fixture *f = *state;
@@ -297,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_tolerance),
 		cmocka_unit_test(test_base32_uri),
 		cmocka_unit_test_setup_teardown(test_signin_needs_fresh_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_file_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recovery_codes_single_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_confirm_bound_to_the_checked_secret, setup, teardown),
