@@ -36,8 +36,9 @@ function adopt(body) {
  * form only ([dossier] check = format): a province without a dossier feed must
  * not forget that a leaked password still opens anyone's record. */
 async function dossierBanner() {
-  const h = await health();
-  $('dossier-banner').hidden = !state.me || !h || h.dossier_check !== 'format';
+  /* GET /me says it; /healthz too, for a session object from before */
+  const mode = state.me && state.me.dossier_check ? state.me.dossier_check : ((await health()) || {}).dossier_check;
+  $('dossier-banner').hidden = !state.me || mode !== 'format';
 }
 
 async function onSignin(ev) {

@@ -38,6 +38,10 @@ static json_t *me_json(struct http_req *req, const struct auth_caller *c)
 	json_object_set_new(j, "password_expires_at", http_time_json(c->password_expires_at));
 	json_object_set_new(j, "password_warning", json_boolean(c->password_warn));
 	json_object_set_new(j, "totp_enrolment_required", json_boolean(c->totp_enrolment_required));
+	/* the console's banner when lookups are not bound to real dossiers (also in
+	 * /healthz, which a proxy may not pass to browsers) */
+	json_object_set_new(j, "dossier_check",
+			    json_string(config_dossier_format_only(req->app->cfg) ? "format" : "verify"));
 	/* the console's idle notice and sign-out follow the server's limits */
 	const struct config *cfg = req->app->cfg;
 	json_object_set_new(j, "session",

@@ -212,6 +212,8 @@ class Dossiers(unittest.TestCase):
         outcomes = [r["payload"]["outcome"] for r in body["records"]]
         for _, _, _, code in cases:
             self.assertIn(code, outcomes)
+        st, _, me = cb.request("GET", "/api/v1/me")
+        self.assertEqual(me["dossier_check"], "verify")
         st, _, health = srv.request("GET", "/healthz")
         self.assertEqual((health["dossier_check"], health["warnings"]), ("verify", []))
         srv.stop()
