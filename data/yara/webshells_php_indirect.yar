@@ -1,0 +1,112 @@
+/*
+ * canhgac web-shell rules: PHP shells that hide the call. The function that runs
+ * code is named at run time (decoded, XORed, concatenated, reversed), handed to a
+ * callback (call_user_func, array_map, usort, filter_var), or the request input is
+ * copied into a variable, read from a header or the environment first. Written
+ * for this project from the techniques (issue 19); docs/FIM.md says what each
+ * catches and misses.
+ */
+
+rule php_dynamic_call_input
+{
+    meta:
+        description = "a function called through a variable with request input as argument: $f($_POST['x'])"
+    strings:
+        // $f($_POST[..]), ${'x'}($_GET[..]), $a[1]($_REQUEST[..])
+        $var = /\$\{?[A-Za-z_\x7f-\xff][\w\x7f-\xff]*\}?(\s*\[[^\]\n]{1,20}\])?\s*\(\s*@?\s*\$_(GET|POST|REQUEST|COOKIE|SERVER)\s*\[/
+        $brace = /\$\{\s*["'][^"'\n]{1,20}["']\s*\}\s*\(/
+        $str_call = /\(\s*["'][a-z_]{2,20}["']\s*\.\s*["'][a-z_]{1,20}["'][^;\n]{0,60}\)\s*\(\s*@?\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
+    condition:
+        php_file and any of them
+}
+
+rule php_hidden_function_name
+{
+    meta:
+        description = "the name of assert/eval/system built at run time: base64 of it, XORed or concatenated characters, strrev, chr() chains"
+    strings:
+        $b64_assert = "assert" base64
+        $b64_system = "system" base64
+        $b64_passthru = "passthru" base64
+        $b64_shellexec = "shell_exec" base64
+        $b64_create = "create_function" base64
+        $b64_eval = "eval(" base64
+        $rev1 = /["']tressa["']/ nocase
+        $rev2 = /["']metsys["']/ nocase
+        $rev3 = /["']urhtssap["']/ nocase
+        $rev4 = /["']cexe_llehs["']/ nocase
+        $rot1 = /["']nffreg["']/ nocase
+        // 'a'.'s'.'s'.'e'.'r'.'t', "as"."se"."rt", "sys"."tem"
+        $cat1 = /["']a["']\s*\.\s*["']s["']\s*\.\s*["']s["']/ nocase
+        $cat2 = /["']as["']\s*\.\s*["']se["']\s*\.\s*["']rt["']/ nocase
+        $cat3 = /["'](a|as|ass|asse|asser)["']\s*\.\s*["'](ssert|sert|ert|rt|t)["']/ nocase
+        $cat4 = /["'](s|sy|sys|syst|syste)["']\s*\.\s*["'](ystem|stem|tem|em|m)["']/ nocase
+        $cat5 = /["'](e|ev|eva)["']\s*\.\s*["'](val|al|l)["']/ nocase
+        $cat6 = /["'](pass|passt|passth)["']\s*\.\s*["'](thru|hru|ru)["']/ nocase
+        $cat7 = /["'](cre|crea|creat|create_)["']\s*\.\s*["'](ate_function|te_function|e_function|function)["']/ nocase
+        // characters XORed or OR-ed together: ('!'^'@').'s'  ("~+d()"^"!{+{}")
+        $xor = /\(\s*["'][^"'\n]{1,8}["']\s*\^\s*["'][^"'\n]{1,8}["']\s*\)\s*\./
+        $xor2 = /=\s*["'][^"'\n]{2,12}["']\s*\^\s*["'][^"'\n]{2,12}["']\s*;/
+        // chr(97).chr(115).chr(115)  (a, s, s) / chr(115).chr(121).chr(115) (s y s)
+        $chr1 = /chr\s*\(\s*97\s*\)\s*\.\s*chr\s*\(\s*115\s*\)\s*\.\s*chr\s*\(\s*115/ nocase
+        $chr2 = /chr\s*\(\s*115\s*\)\s*\.\s*chr\s*\(\s*121\s*\)\s*\.\s*chr\s*\(\s*115/ nocase
+        $chr3 = /chr\s*\(\s*101\s*\)\s*\.\s*chr\s*\(\s*118\s*\)\s*\.\s*chr\s*\(\s*97/ nocase
+        // str_replace('x', '', 'axsxsxexrxt')-style padding
+        $pad = /str_replace\s*\(\s*["'][^"'\n]{1,6}["']\s*,\s*["']["']\s*,\s*["'](a.{1,6}s.{1,6}s.{1,6}e.{1,6}r.{1,6}t|s.{1,6}y.{1,6}s.{1,6}t.{1,6}e.{1,6}m|e.{1,6}v.{1,6}a.{1,6}l)["']/ nocase
+        $varcall = /\$\{?[A-Za-z_][\w]*\}?(\s*\[[^\]\n]{1,20}\])?\s*\(\s*@?\s*\$/
+        $in = /\$_(GET|POST|REQUEST|COOKIE|SERVER|FILES)\b/
+        $in2 = /\bgetenv\s*\(/ nocase
+        $in3 = "php://input"
+        $in4 = /\$\{?["']?_(GET|POST|REQUEST|COOKIE)/
+    condition:
+        php_file and (any of ($b64*, $rev*, $rot*, $cat*, $xor*, $chr*, $pad)) and ($varcall or any of ($in*))
+}
+
+rule php_callback_exec
+{
+    meta:
+        description = "assert/eval/system handed to a callback: call_user_func('assert', ..), array_map('assert', ..), usort(.., 'assert'), filter_var(.., FILTER_CALLBACK, 'assert')"
+    strings:
+        $cb = /\b(call_user_func|call_user_func_array|array_map|array_filter|array_walk|array_walk_recursive|array_reduce|usort|uasort|uksort|register_shutdown_function|register_tick_function|forward_static_call|forward_static_call_array|iterator_apply|preg_replace_callback|ob_start|set_error_handler|set_exception_handler|mb_ereg_replace_callback)\s*\([^;]{0,120}["'](assert|eval|system|passthru|shell_exec|exec|popen|proc_open|create_function|pcntl_exec)["']/ nocase
+        // the callback itself from the request: call_user_func($_GET['f'], ..), array_map($_POST['f'], ..)
+        $cb2 = /\b(call_user_func|call_user_func_array|array_map|register_shutdown_function|register_tick_function|forward_static_call)\s*\(\s*@?\s*\$_(GET|POST|REQUEST|COOKIE|SERVER)/ nocase
+        // or as the second argument: array_filter($a, $_GET['f']), usort($a, $_POST['f'])
+        $cb3 = /\b(array_filter|array_walk|array_walk_recursive|array_reduce|usort|uasort|uksort|iterator_apply)\s*\([^;,]{1,80},\s*@?\s*\$_(GET|POST|REQUEST|COOKIE)/ nocase
+        $fcb = /FILTER_CALLBACK[^;]{0,80}["'](assert|eval|system|passthru)["']/ nocase
+        $refl = /new\s+ReflectionFunction\s*\(\s*(["'](assert|system|passthru|shell_exec)["']|\$_(GET|POST|REQUEST))/ nocase
+    condition:
+        php_file and any of them
+}
+
+rule php_input_via_variable
+{
+    meta:
+        description = "request input, a header or the environment read into a variable and that variable run as a command or code"
+    strings:
+        // $c = $_REQUEST['c'];  $c = @$_POST["c"];  $c = trim($_GET['c'])
+        $assign = /\$[A-Za-z_]\w*\s*=\s*@?\s*(\w+\s*\(\s*)?\$_(GET|POST|REQUEST|COOKIE)\s*\[/
+        $exec_var = /[^\w>:$](system|passthru|shell_exec|popen|proc_open|pcntl_exec|eval|assert)\s*\(\s*@?\s*["']?\s*\$[A-Za-z_]\w*\s*[\),\.;"'\[]/ nocase
+        $exec_var2 = /[^\w>:$.]exec\s*\(\s*@?\s*["']?\s*\$[A-Za-z_]\w*\s*[\),\.;"'\[]/
+        $tick_var = /(=|\(|\becho|\bprint|\breturn)\s*`\s*\$[A-Za-z_]\w*\s*`/
+        // passthru(getenv("HTTP_ACCEPT_LANGUAGE")), system($_SERVER['HTTP_X_CMD'])
+        // an application keeps command runners in classes (Roundcube's rcube_utils
+        // runs shell_exec($command) and reads $_GET elsewhere); a shell rarely does
+        $cls = /\n\s*(abstract\s+|final\s+)?class\s+\w+[^{\n]{0,120}\s*\{/
+        $hdr = /[^\w>:$](system|passthru|shell_exec|exec|popen|proc_open|eval|assert)\s*\(\s*@?\s*(getenv\s*\(|\$_SERVER\s*\[\s*["']HTTP_|apache_request_headers|getallheaders|file_get_contents\s*\(\s*["']php:\/\/input)/ nocase
+    condition:
+        php_file and ($hdr or ($assign and not $cls and ($tick_var or (1 of ($exec_var*) and filesize < 400KB))))
+}
+
+rule php_encoded_lines
+{
+    meta:
+        description = "a base64 text kept in 60-100 character lines (concatenated or one multi-line string) and decoded into code"
+    strings:
+        $wrap1 = /["'][A-Za-z0-9+\/]{60,100}["']\s*\.\s*\r?\n\s*["'][A-Za-z0-9+\/]{60,100}["']\s*\.\s*\r?\n/
+        $wrap2 = /["'][A-Za-z0-9+\/]{60,100}\r?\n[A-Za-z0-9+\/]{60,100}\r?\n[A-Za-z0-9+\/]{60,100}\r?\n/
+        $wrap3 = /<<<\s*["']?\w+["']?\r?\n[A-Za-z0-9+\/]{60,100}\r?\n[A-Za-z0-9+\/]{60,100}\r?\n/
+        $run = /\b(eval|assert|create_function)\s*\(/ nocase
+        $dec = /\b(base64_decode|gzinflate|gzuncompress|str_rot13|gzdecode)\s*\(/ nocase
+    condition:
+        php_file and any of ($wrap*) and $run and $dec
+}
