@@ -105,7 +105,20 @@ rule cfm_execute_or_upload
         $in2 = /\b(form|url)\s*\.\s*\w+/ nocase
         $ev = /\bEvaluate\s*\(\s*(form|url)\s*\./ nocase
         $reg = /<cfregistry\b/ nocase
+        // a directory or file the form names: a file browser
+        $dir_in = /<cfdirectory\b[^>]{0,200}directory\s*=\s*["']?#\s*(form|url)\./ nocase
+        $file_in = /<cffile\b[^>]{0,200}file\s*=\s*["']?#\s*(form|url)\./ nocase
         $db = /<cfquery\b[^>]{0,300}>\s*#\s*(form|url)\./ nocase
     condition:
-        ($exec and any of ($in*)) or $rt or $ev or ($up and any of ($in*) and ($dir or $del or $exec)) or ($dir and $del and $up) or ($reg and any of ($in*)) or $db
+        ($exec and any of ($in*)) or $rt or $ev or ($up and any of ($in*) and ($dir or $del or $exec)) or ($dir and $del and $up) or ($reg and any of ($in*)) or $db or ($dir_in and ($file_in or $up or $del))
+}
+
+rule cfm_encrypted_template
+{
+    meta:
+        description = "ColdFusion template encrypted with cfencode: its code cannot be reviewed; shells are shipped this way"
+    strings:
+        $h = "Allaire Cold Fusion Template"
+    condition:
+        $h at 0
 }

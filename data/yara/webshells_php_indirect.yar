@@ -84,7 +84,7 @@ rule php_input_via_variable
         description = "request input, a header or the environment read into a variable and that variable run as a command or code"
     strings:
         // $c = $_REQUEST['c'];  $c = @$_POST["c"];  $c = trim($_GET['c'])
-        $assign = /\$[A-Za-z_]\w*\s*=\s*@?\s*(\w+\s*\(\s*)?\$_(GET|POST|REQUEST|COOKIE)\s*\[/
+        $assign = /\$[A-Za-z_]\w*\s*=\s*[@\(\s]*(\w+\s*\(\s*)?[@\(\s]*\$(_(GET|POST|REQUEST|COOKIE)|HTTP_(GET|POST)_VARS)\s*\[/
         $exec_var = /[^\w>:$](system|passthru|shell_exec|popen|proc_open|pcntl_exec|eval|assert)\s*\(\s*@?\s*["']?\s*\$[A-Za-z_]\w*\s*[\),\.;"'\[]/ nocase
         $exec_var2 = /[^\w>:$.]exec\s*\(\s*@?\s*["']?\s*\$[A-Za-z_]\w*\s*[\),\.;"'\[]/
         $tick_var = /(=|\(|\becho|\bprint|\breturn)\s*`\s*\$[A-Za-z_]\w*\s*`/
@@ -109,4 +109,50 @@ rule php_encoded_lines
         $dec = /\b(base64_decode|gzinflate|gzuncompress|str_rot13|gzdecode)\s*\(/ nocase
     condition:
         php_file and any of ($wrap*) and $run and $dec
+}
+
+rule php_small_exec_var
+{
+    meta:
+        description = "a small PHP file (under 4 KB) that runs a variable as code or a command and reads input: one-liners and droppers whose input is renamed"
+    strings:
+        $ev = /[^\w>:$.](eval|assert)\s*\(\s*@?\s*["(]?\s*\\?\$[A-Za-z_]\w*/ nocase
+        $cmd = /[^\w>:$.](system|passthru|shell_exec|popen|proc_open|pcntl_exec)\s*\(\s*@?\s*\(?\s*\$[A-Za-z_]\w*/ nocase
+        $in1 = /\$_(GET|POST|REQUEST|COOKIE|SERVER|FILES)\b/
+        $in2 = /\$HTTP_(GET|POST|COOKIE)_VARS/
+        $in3 = "php://input"
+        $in4 = /\bgetenv\s*\(/ nocase
+        $in5 = /\$GLOBALS\s*\[/
+    condition:
+        php_file and filesize < 4KB and ($ev or $cmd) and any of ($in*)
+}
+
+rule php_form_exec
+{
+    meta:
+        description = "a PHP page under 40 KB that is a command form: an <input> and a command run from a variable (also old register_globals shells)"
+    strings:
+        $form = "<form" nocase
+        $input = /<input[^>]{0,120}name\s*=\s*["']?\w+/ nocase
+        $ev = /[^\w>:$.](system|passthru|shell_exec|popen|proc_open|pcntl_exec)\s*\(\s*@?\s*["(]?\s*\$[A-Za-z_]\w*/ nocase
+        $ev2 = /[^\w>:$.](eval|assert)\s*\(\s*@?\s*["(]?\s*\\?\$[A-Za-z_]\w*/ nocase
+    condition:
+        php_file and filesize < 40KB and $form and $input and ($ev or $ev2)
+}
+
+rule php_encrypted_payload
+{
+    meta:
+        description = "a PHP file that decrypts or XORs what it received and evaluates it (Behinder, Godzilla, AntSword-style encrypted channels)"
+    strings:
+        $in1 = "php://input"
+        $in2 = /\$_(POST|REQUEST|COOKIE)\s*\[/
+        $in3 = /\$_SESSION\s*\[/
+        $d1 = /\b(openssl_decrypt|mcrypt_decrypt)\s*\(/ nocase
+        $d2 = /\^\s*\$\w+\s*\[\s*(\$\w+\s*[\+&%]|\(\s*\$\w+\s*\+)/
+        $d3 = /\b(gzdecode|gzinflate|base64_decode|str_rot13)\s*\(/ nocase
+        $ev = /\b(eval|assert)\s*\(\s*@?\s*\$\w+\s*(\.\s*["']["']\s*)?\)/ nocase
+        $ev2 = /\b(eval|assert)\s*\(\s*@?\s*\$\w+\s*\(/ nocase
+    condition:
+        php_file and any of ($in*) and (($d1 or $d2) and ($ev or $ev2) or ($d3 and $ev2))
 }
