@@ -118,13 +118,15 @@ rule php_small_exec_var
     strings:
         $ev = /[^\w>:$.](eval|assert)\s*\(\s*@?\s*["(]?\s*\\?\$[A-Za-z_]\w*/ nocase
         $cmd = /[^\w>:$.](system|passthru|shell_exec|popen|proc_open|pcntl_exec)\s*\(\s*@?\s*\(?\s*\$[A-Za-z_]\w*/ nocase
+        // a class that runs its own fixed command (see php_input_via_variable)
+        $cls = /\n\s*(abstract\s+|final\s+)?class\s+\w+[^{\n]{0,120}\s*\{/
         $in1 = /\$_(GET|POST|REQUEST|COOKIE|SERVER|FILES)\b/
         $in2 = /\$HTTP_(GET|POST|COOKIE)_VARS/
         $in3 = "php://input"
         $in4 = /\bgetenv\s*\(/ nocase
         $in5 = /\$GLOBALS\s*\[/
     condition:
-        php_file and filesize < 4KB and ($ev or $cmd) and any of ($in*)
+        php_file and filesize < 4KB and ($ev or ($cmd and not $cls)) and any of ($in*)
 }
 
 rule php_form_exec
