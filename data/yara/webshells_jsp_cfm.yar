@@ -122,3 +122,31 @@ rule cfm_encrypted_template
     condition:
         $h at 0
 }
+
+rule jsp_tool_page
+{
+    meta:
+        description = "JSP tool pages: a writer of request text to files, a raw multipart uploader, a reverse shell over a socket, an SQL console on a connection the request names, a class name hidden in bytes"
+    strings:
+        $p = /request\s*\.\s*getParameter\s*\(/
+        $fw = /new\s+(java\.io\.)?(FileOutputStream|FileWriter|RandomAccessFile|PrintWriter|BufferedOutputStream)\s*\(/
+        $w1 = /(getRealPath|\.mkdirs?\s*\(\s*\))/
+        $w2 = /\.(write|println|print)\s*\(\s*\w+(\.getBytes\s*\([^)]{0,20}\))?\s*\)/
+        $mp = "multipart/form-data" nocase
+        $ris = /request\s*\.\s*getInputStream\s*\(/
+        $sock = /new\s+(java\.net\.)?Socket\s*\(/
+        $sh = /["'](cmd(\.exe)?|\/bin\/(ba)?sh)["']/
+        $exec = /\.exec\s*\(/
+        $db1 = /DriverManager\s*\.\s*getConnection\s*\(/
+        $db2 = /\.\s*(executeQuery|execute|executeUpdate)\s*\(\s*\w+\s*\)/
+        $db3 = /Class\s*\.\s*forName\s*\(\s*["'](com\.mysql|oracle\.jdbc|com\.microsoft\.sqlserver|org\.postgresql|net\.sourceforge\.jtds)/
+        $hid = /Class\s*\.\s*forName\s*\(\s*new\s+String\s*\(\s*(new\s+byte\s*\[|\w+\s*\.\s*decode)/
+    condition:
+        jsp_file and (
+            $hid or
+            ($p and $fw and $w1 and $w2 and filesize < 30KB) or
+            ($mp and $ris and $fw and filesize < 30KB) or
+            ($sock and $p and ($sh or $exec)) or
+            ($db1 and $db2 and $db3 and $p)
+        )
+}
