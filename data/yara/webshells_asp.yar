@@ -138,3 +138,41 @@ rule aspx_file_manager
     condition:
         asp_file and 2 of ($d*) and 2 of ($w*) and any of ($in*)
 }
+
+rule asp_execute_obfuscated
+{
+    meta:
+        description = "classic ASP or JScript that executes what a decoding function returns (Execute(Decode(\"..\")), execute unescape(..), execute session(..)), JScript's two-argument eval (eval(code, \"unsafe\") with the word built), or reads a request field whose name is hidden"
+    strings:
+        $ex_fn = /\b(Execute|ExecuteGlobal)\s*\(?\s*(unescape|\w{2,24})\s*\(\s*["\w%]/ nocase
+        $ex_sess = /\b(Execute|ExecuteGlobal|Eval)\s*\(?\s*(session|application)\s*[\(\.]/ nocase
+        $ev_cmt = /\beval\s*\(\s*\/\*/ nocase
+        $ev_two = /\beval\s*\(\s*\w+\s*,\s*\w+\s*\)/
+        $ev_u = /\beval\s*\([^)\n]{0,120},[^)\n]{0,60}["']u["']\s*\+/
+        $jscript = /language\s*=\s*["']?\s*jscript/ nocase
+        $req_hex = /Request\s*(\.\s*(Item|Form|QueryString))?\s*[\[\(]\s*["']\\x[0-9a-fA-F]{2}/ nocase
+        $req_chr = /Request\s*(\.\s*(Item|Form|QueryString))?\s*\(\s*chrw?\s*\(/ nocase
+        // Execute("eV"&chr(..)&"L"...): the word itself split
+        // JavaScript and PHP call execute() too: only pages that are ASP for sure
+        $asp1 = /<%@\s*(Page|Language|WebHandler)/ nocase
+        $asp2 = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase
+        $asp3 = /\b(Response\.Write|Server\.CreateObject|Request\.Form|Request\.QueryString)\b/ nocase
+        $asp4 = /<%\s*(Dim|Set|If|On\s+Error|Response|Request|Execute|eval)\b/ nocase
+        $split = /\b(Execute|ExecuteGlobal|eXECuTeStAtEmENt)\s*\(\s*"[^"\n]{1,6}"\s*&\s*chrw?\s*\(/ nocase
+    condition:
+        asp_file and not php_file and any of ($asp*) and ($ex_fn or $ex_sess or $ev_cmt or $ev_u or ($ev_two and $jscript) or $req_hex or $req_chr or $split)
+}
+
+rule aspx_sql_console
+{
+    meta:
+        description = "ASP.NET page that connects to a database the request or a text box names and runs the SQL it is given (database dumpers, xp_cmdshell consoles)"
+    strings:
+        $conn = /new\s+SqlConnection\s*\(\s*(Request\s*[\[\(.]|\w+\s*\.\s*Text\b)/ nocase
+        $cs = /ConnectionString\s*=\s*(Request\s*[\[\(.]|\w+\s*\.\s*Text\b)/ nocase
+        $cmd = /new\s+SqlCommand\s*\(\s*(Request\s*[\[\(.]|\w+\s*\.\s*Text\b)/ nocase
+        $cmd2 = /CommandText\s*=\s*(Request\s*[\[\(.]|\w+\s*\.\s*Text\b)/ nocase
+        $xp = "xp_cmdshell" nocase
+    condition:
+        asp_file and ((any of ($conn, $cs) and any of ($cmd, $cmd2)) or ($xp and any of ($conn, $cs, $cmd, $cmd2)))
+}

@@ -4,16 +4,6 @@
  * `canhgac fim check` scans every added or changed file with them.
  */
 
-private rule php_file
-{
-    strings:
-        $open = "<?php" nocase
-        $short = "<?="
-        $short2 = /<\?[\s]/
-    condition:
-        any of them
-}
-
 rule php_request_exec
 {
     meta:
