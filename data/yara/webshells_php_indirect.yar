@@ -158,3 +158,35 @@ rule php_encrypted_payload
     condition:
         php_file and any of ($in*) and (($d1 or $d2) and ($ev or $ev2) or ($d3 and $ev2))
 }
+
+rule php_tiny_dynamic_input
+{
+    meta:
+        description = "a tiny PHP file (under 1.5 KB) that takes input and calls something chosen at run time: a variable function, variable variables, a callback-taking function, eval or assert (one-line shells written to slip past fixed rules)"
+    strings:
+        $in1 = /\$_(GET|POST|REQUEST|COOKIE|SERVER|FILES)\b/
+        $in2 = "php://input"
+        $in3 = /\bgetenv\s*\(/ nocase
+        $in4 = /\$\{?\s*["']?_(GET|POST|REQUEST|COOKIE)/
+        $dyn1 = /\$\{?[A-Za-z_]\w*\}?(\s*\[[^\]\n]{1,20}\])?\s*\(/
+        $dyn2 = /\$\$[A-Za-z_]/
+        $dyn3 = /\b(array_\w*u\w*|array_map|array_filter|array_walk\w*|array_reduce|call_user_func\w*|forward_static_call\w*|iterator_apply|register_\w+_function|u[ak]?sort|preg_replace_callback\w*|mb_ereg_replace\w*|ob_start|set_\w+_handler|spl_autoload_register|create_function)\s*\(/ nocase
+        $dyn4 = /\b(eval|assert)\s*(\/\*[^*\n]{0,40}\*\/)?\s*\(/ nocase
+        // tiny application files are classes (plugins, controllers); these shells are not
+        $cls = /(^|\n)\s*(abstract\s+|final\s+)?(class|namespace)\s+[\w\\]+/
+        $dyn5 = /\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]\n]{1,20}\]\s*\(/
+    condition:
+        php_file and filesize < 1536 and not $cls and any of ($in*) and any of ($dyn*)
+}
+
+rule php_eval_call_result
+{
+    meta:
+        description = "eval of what a function returns from variables (eval(decoder($a, $b)), with comments between eval and its bracket), or code unpacked from hex with pack('H*')"
+    strings:
+        $ev = /\beval\s*(\/\*[^*\n]{0,40}\*\/)?\s*\(\s*@?\s*\$?[A-Za-z_]\w*\s*\(\s*\$\w+\s*[,\)]/ nocase
+        $ev_cmt = /\b(eval|assert)\s*\/\*[^*\n]{0,40}\*\/\s*\(/ nocase
+        $pack = /\b(create_function|eval|assert|call_user_func)\s*\([^;\n]{0,60}pack\s*\(\s*["']H\*["']/ nocase
+    condition:
+        php_file and any of them
+}

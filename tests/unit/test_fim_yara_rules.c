@@ -94,6 +94,10 @@ static const struct {
 	{"php_encrypted_payload",
 	 "<?php $k = 'e45e329feb5d925b'; $d = file_get_contents('php://input');"
 	 " for ($i = 0; $i < strlen($d); $i++) { $d[$i] = $d[$i] ^ $k[$i + 1 & 15]; } eval($d);"},
+	{"php_tiny_dynamic_input", "<?php $p = $_REQUEST['k']; $a = array($p => 1); array_intersect_ukey($a, array(1), $f);"},
+	{"php_tiny_dynamic_input", "<?php foreach ($_POST as $k => $v) { $$k = $v; } $g($h);"},
+	{"php_eval_call_result", "<?php function dx($a, $b) { return $a ^ $b; } eval/*x*/(dx($k, $m));"},
+	{"php_eval_call_result", "<?php create_function(null, pack('H*', '6563686f20313b'));"},
 	/* ASP and ASP.NET */
 	{"asp_split_object_name", "<% Set f = Server.CreateObject(\"scr\"&\"ipt\"&\"ing.FileSystemObject\") %>"},
 	{"asp_encoded_script", "<%@ LANGUAGE = \"VBScript.Encode\" %><%#@~^CAAAAA==abcdefgh3AAAAA==^#~@%>"},
@@ -180,6 +184,10 @@ static const char *const near_misses[] = {
 	"<?php $logo = \"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3\" .\n"
 	"\"ODkrL0FCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXow\" .\n"
 	"\"MTIzNDU2Nzg5\";\nheader('Content-Type: image/png'); echo base64_decode($logo);\n",
+	/* a tiny controller class dispatching to its own method */
+	"<?php\nnamespace App\\Http;\nclass Go { function run() { $m = $_GET['page'] ? 'show' : 'index'; return $this->$m(); } }\n",
+	/* a tiny script with input and an ordinary call */
+	"<?php $id = (int)($_GET['id'] ?? 0); echo htmlspecialchars(str_repeat('-', $id));\n",
 	/* ASP.NET: an ordinary page using the file system for its own files */
 	"<%@ Page Language=\"C#\" %><% var files = Directory.GetFiles(Server.MapPath(\"~/docs\")); %>"
 	"<ul><% foreach (var f in files) { %><li><%= Path.GetFileName(f) %></li><% } %></ul>\n",
