@@ -170,7 +170,11 @@ rule php_tiny_dynamic_input
         $in4 = /\$\{?\s*["']?_(GET|POST|REQUEST|COOKIE)/
         $dyn1 = /\$\{?[A-Za-z_]\w*\}?(\s*\[[^\]\n]{1,20}\])?\s*\(/
         $dyn2 = /\$\$[A-Za-z_]/
-        $dyn3 = /\b(array_\w*u\w*|array_map|array_filter|array_walk\w*|array_reduce|call_user_func\w*|forward_static_call\w*|iterator_apply|register_\w+_function|u[ak]?sort|preg_replace_callback\w*|mb_ereg_replace\w*|ob_start|set_\w+_handler|spl_autoload_register|create_function)\s*\(\s*[^)\s]/ nocase
+        // a callback chosen at run time: the first argument of call_user_func and
+        // its kin a variable or a built string, the last of the sorting and
+        // filtering functions a variable or assert/eval
+        $dyn3 = /\b(call_user_func\w*|forward_static_call\w*|array_map|register_\w+_function|ob_start|set_\w+_handler|spl_autoload_register|preg_replace_callback\w*|create_function)\s*\(\s*(\$\w+\s*[,\)]|["'][a-z]{1,6}["']\s*\.)/ nocase
+        $dyn3b = /\b(array_\w*u\w*|array_filter|array_walk\w*|array_reduce|u[ak]?sort|iterator_apply)\s*\([^;\n]{0,120},\s*(\$\w+|["'](assert|eval)["']|["'][a-z]{1,6}["']\s*\.[^,;)\n]{1,30})\s*\)/ nocase
         $dyn4 = /\b(eval|assert)\s*(\/\*[^*\n]{0,40}\*\/)?\s*\(/ nocase
         // tiny application files are classes (plugins, controllers); these shells are not
         $cls = /(^|\n)\s*(abstract\s+|final\s+)?(class|namespace)\s+[\w\\]+/
