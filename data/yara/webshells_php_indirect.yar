@@ -36,30 +36,192 @@ rule php_hidden_function_name
         $rev3 = /["']urhtssap["']/ nocase
         $rev4 = /["']cexe_llehs["']/ nocase
         $rot1 = /["']nffreg["']/ nocase
-        // 'a'.'s'.'s'.'e'.'r'.'t', "as"."se"."rt", "sys"."tem"
-        $cat1 = /["']a["']\s*\.\s*["']s["']\s*\.\s*["']s["']/ nocase
-        $cat2 = /["']as["']\s*\.\s*["']se["']\s*\.\s*["']rt["']/ nocase
-        $cat3 = /["'](a|as|ass|asse|asser)["']\s*\.\s*["'](ssert|sert|ert|rt|t)["']/ nocase
-        $cat4 = /["'](s|sy|sys|syst|syste)["']\s*\.\s*["'](ystem|stem|tem|em|m)["']/ nocase
-        $cat5 = /["'](e|ev|eva)["']\s*\.\s*["'](val|al|l)["']/ nocase
-        $cat6 = /["'](pass|passt|passth)["']\s*\.\s*["'](thru|hru|ru)["']/ nocase
-        $cat7 = /["'](cre|crea|creat|create_)["']\s*\.\s*["'](ate_function|te_function|e_function|function)["']/ nocase
+        // 'as'.'sert', "sys" . "tem", 'a'.'s'.'s': literal strings, so YARA has
+        // good atoms (a regex over quote classes is tried at every quote)
+        $cat1 = "'a'.'ssert'" nocase
+        $cat2 = "'a' . 'ssert'" nocase
+        $cat3 = "\"a\".\"ssert\"" nocase
+        $cat4 = "\"a\" . \"ssert\"" nocase
+        $cat5 = "'as'.'sert'" nocase
+        $cat6 = "'as' . 'sert'" nocase
+        $cat7 = "\"as\".\"sert\"" nocase
+        $cat8 = "\"as\" . \"sert\"" nocase
+        $cat9 = "'ass'.'ert'" nocase
+        $cat10 = "'ass' . 'ert'" nocase
+        $cat11 = "\"ass\".\"ert\"" nocase
+        $cat12 = "\"ass\" . \"ert\"" nocase
+        $cat13 = "'asse'.'rt'" nocase
+        $cat14 = "'asse' . 'rt'" nocase
+        $cat15 = "\"asse\".\"rt\"" nocase
+        $cat16 = "\"asse\" . \"rt\"" nocase
+        $cat17 = "'asser'.'t'" nocase
+        $cat18 = "'asser' . 't'" nocase
+        $cat19 = "\"asser\".\"t\"" nocase
+        $cat20 = "\"asser\" . \"t\"" nocase
+        $cat21 = "'s'.'ystem'" nocase
+        $cat22 = "'s' . 'ystem'" nocase
+        $cat23 = "\"s\".\"ystem\"" nocase
+        $cat24 = "\"s\" . \"ystem\"" nocase
+        $cat25 = "'sy'.'stem'" nocase
+        $cat26 = "'sy' . 'stem'" nocase
+        $cat27 = "\"sy\".\"stem\"" nocase
+        $cat28 = "\"sy\" . \"stem\"" nocase
+        $cat29 = "'sys'.'tem'" nocase
+        $cat30 = "'sys' . 'tem'" nocase
+        $cat31 = "\"sys\".\"tem\"" nocase
+        $cat32 = "\"sys\" . \"tem\"" nocase
+        $cat33 = "'syst'.'em'" nocase
+        $cat34 = "'syst' . 'em'" nocase
+        $cat35 = "\"syst\".\"em\"" nocase
+        $cat36 = "\"syst\" . \"em\"" nocase
+        $cat37 = "'syste'.'m'" nocase
+        $cat38 = "'syste' . 'm'" nocase
+        $cat39 = "\"syste\".\"m\"" nocase
+        $cat40 = "\"syste\" . \"m\"" nocase
+        $cat41 = "'e'.'val'" nocase
+        $cat42 = "'e' . 'val'" nocase
+        $cat43 = "\"e\".\"val\"" nocase
+        $cat44 = "\"e\" . \"val\"" nocase
+        $cat45 = "'ev'.'al'" nocase
+        $cat46 = "'ev' . 'al'" nocase
+        $cat47 = "\"ev\".\"al\"" nocase
+        $cat48 = "\"ev\" . \"al\"" nocase
+        $cat49 = "'eva'.'l'" nocase
+        $cat50 = "'eva' . 'l'" nocase
+        $cat51 = "\"eva\".\"l\"" nocase
+        $cat52 = "\"eva\" . \"l\"" nocase
+        $cat53 = "'p'.'assthru'" nocase
+        $cat54 = "'p' . 'assthru'" nocase
+        $cat55 = "\"p\".\"assthru\"" nocase
+        $cat56 = "\"p\" . \"assthru\"" nocase
+        $cat57 = "'pa'.'ssthru'" nocase
+        $cat58 = "'pa' . 'ssthru'" nocase
+        $cat59 = "\"pa\".\"ssthru\"" nocase
+        $cat60 = "\"pa\" . \"ssthru\"" nocase
+        $cat61 = "'pas'.'sthru'" nocase
+        $cat62 = "'pas' . 'sthru'" nocase
+        $cat63 = "\"pas\".\"sthru\"" nocase
+        $cat64 = "\"pas\" . \"sthru\"" nocase
+        $cat65 = "'pass'.'thru'" nocase
+        $cat66 = "'pass' . 'thru'" nocase
+        $cat67 = "\"pass\".\"thru\"" nocase
+        $cat68 = "\"pass\" . \"thru\"" nocase
+        $cat69 = "'passt'.'hru'" nocase
+        $cat70 = "'passt' . 'hru'" nocase
+        $cat71 = "\"passt\".\"hru\"" nocase
+        $cat72 = "\"passt\" . \"hru\"" nocase
+        $cat73 = "'passth'.'ru'" nocase
+        $cat74 = "'passth' . 'ru'" nocase
+        $cat75 = "\"passth\".\"ru\"" nocase
+        $cat76 = "\"passth\" . \"ru\"" nocase
+        $cat77 = "'passthr'.'u'" nocase
+        $cat78 = "'passthr' . 'u'" nocase
+        $cat79 = "\"passthr\".\"u\"" nocase
+        $cat80 = "\"passthr\" . \"u\"" nocase
+        $cat81 = "'a'.'s'.'s'" nocase
+        $cat82 = "'a' . 's' . 's'" nocase
+        $cat83 = "\"a\".\"s\".\"s\"" nocase
+        $cat84 = "\"a\" . \"s\" . \"s\"" nocase
+        // the first two pieces of a three-or-more-piece split: 'as'.'se'.'rt', 'sy'.'s'.'tem'
+        $pre1 = "'a'.'s'." nocase
+        $pre2 = "'a' . 's' . " nocase
+        $pre3 = "\"a\".\"s\"." nocase
+        $pre4 = "\"a\" . \"s\" . " nocase
+        $pre5 = "'a'.'ss'." nocase
+        $pre6 = "'a' . 'ss' . " nocase
+        $pre7 = "\"a\".\"ss\"." nocase
+        $pre8 = "\"a\" . \"ss\" . " nocase
+        $pre9 = "'a'.'sse'." nocase
+        $pre10 = "'a' . 'sse' . " nocase
+        $pre11 = "\"a\".\"sse\"." nocase
+        $pre12 = "\"a\" . \"sse\" . " nocase
+        $pre13 = "'as'.'s'." nocase
+        $pre14 = "'as' . 's' . " nocase
+        $pre15 = "\"as\".\"s\"." nocase
+        $pre16 = "\"as\" . \"s\" . " nocase
+        $pre17 = "'as'.'se'." nocase
+        $pre18 = "'as' . 'se' . " nocase
+        $pre19 = "\"as\".\"se\"." nocase
+        $pre20 = "\"as\" . \"se\" . " nocase
+        $pre21 = "'as'.'ser'." nocase
+        $pre22 = "'as' . 'ser' . " nocase
+        $pre23 = "\"as\".\"ser\"." nocase
+        $pre24 = "\"as\" . \"ser\" . " nocase
+        $pre25 = "'ass'.'e'." nocase
+        $pre26 = "'ass' . 'e' . " nocase
+        $pre27 = "\"ass\".\"e\"." nocase
+        $pre28 = "\"ass\" . \"e\" . " nocase
+        $pre29 = "'ass'.'er'." nocase
+        $pre30 = "'ass' . 'er' . " nocase
+        $pre31 = "\"ass\".\"er\"." nocase
+        $pre32 = "\"ass\" . \"er\" . " nocase
+        $pre33 = "'s'.'y'." nocase
+        $pre34 = "'s' . 'y' . " nocase
+        $pre35 = "\"s\".\"y\"." nocase
+        $pre36 = "\"s\" . \"y\" . " nocase
+        $pre37 = "'s'.'ys'." nocase
+        $pre38 = "'s' . 'ys' . " nocase
+        $pre39 = "\"s\".\"ys\"." nocase
+        $pre40 = "\"s\" . \"ys\" . " nocase
+        $pre41 = "'s'.'yst'." nocase
+        $pre42 = "'s' . 'yst' . " nocase
+        $pre43 = "\"s\".\"yst\"." nocase
+        $pre44 = "\"s\" . \"yst\" . " nocase
+        $pre45 = "'sy'.'s'." nocase
+        $pre46 = "'sy' . 's' . " nocase
+        $pre47 = "\"sy\".\"s\"." nocase
+        $pre48 = "\"sy\" . \"s\" . " nocase
+        $pre49 = "'sy'.'st'." nocase
+        $pre50 = "'sy' . 'st' . " nocase
+        $pre51 = "\"sy\".\"st\"." nocase
+        $pre52 = "\"sy\" . \"st\" . " nocase
+        $pre53 = "'sy'.'ste'." nocase
+        $pre54 = "'sy' . 'ste' . " nocase
+        $pre55 = "\"sy\".\"ste\"." nocase
+        $pre56 = "\"sy\" . \"ste\" . " nocase
+        $pre57 = "'sys'.'t'." nocase
+        $pre58 = "'sys' . 't' . " nocase
+        $pre59 = "\"sys\".\"t\"." nocase
+        $pre60 = "\"sys\" . \"t\" . " nocase
+        $pre61 = "'sys'.'te'." nocase
+        $pre62 = "'sys' . 'te' . " nocase
+        $pre63 = "\"sys\".\"te\"." nocase
+        $pre64 = "\"sys\" . \"te\" . " nocase
+        $pre65 = "'e'.'v'." nocase
+        $pre66 = "'e' . 'v' . " nocase
+        $pre67 = "\"e\".\"v\"." nocase
+        $pre68 = "\"e\" . \"v\" . " nocase
+        $pre69 = "'e'.'va'." nocase
+        $pre70 = "'e' . 'va' . " nocase
+        $pre71 = "\"e\".\"va\"." nocase
+        $pre72 = "\"e\" . \"va\" . " nocase
+        $pre73 = "'ev'.'a'." nocase
+        $pre74 = "'ev' . 'a' . " nocase
+        $pre75 = "\"ev\".\"a\"." nocase
+        $pre76 = "\"ev\" . \"a\" . " nocase
         // characters XORed or OR-ed together: ('!'^'@').'s'  ("~+d()"^"!{+{}")
-        $xor = /\(\s*["'][^"'\n]{1,8}["']\s*\^\s*["'][^"'\n]{1,8}["']\s*\)\s*\./
-        $xor2 = /=\s*["'][^"'\n]{2,12}["']\s*\^\s*["'][^"'\n]{2,12}["']\s*;/
+        // ('!'^'@'): two quoted characters XORed ("'^'" is the atom; a lone '^'
+        // string, as in regex building, has no quoted text after it)
+        $xor1 = /[^'\s]'\^'[^'\n]{1,8}'/
+        $xor2 = /[^"\s]"\^"[^"\n]{1,8}"/
+        $xor3 = /[^'\s]' \^ '[^'\n]{1,8}'/
+        $xor4 = /[^"\s]" \^ "[^"\n]{1,8}"/
         // chr(97).chr(115).chr(115)  (a, s, s) / chr(115).chr(121).chr(115) (s y s)
         $chr1 = /chr\s*\(\s*97\s*\)\s*\.\s*chr\s*\(\s*115\s*\)\s*\.\s*chr\s*\(\s*115/ nocase
         $chr2 = /chr\s*\(\s*115\s*\)\s*\.\s*chr\s*\(\s*121\s*\)\s*\.\s*chr\s*\(\s*115/ nocase
         $chr3 = /chr\s*\(\s*101\s*\)\s*\.\s*chr\s*\(\s*118\s*\)\s*\.\s*chr\s*\(\s*97/ nocase
         // str_replace('x', '', 'axsxsxexrxt')-style padding
         $pad = /str_replace\s*\(\s*["'][^"'\n]{1,6}["']\s*,\s*["']["']\s*,\s*["'](a.{1,6}s.{1,6}s.{1,6}e.{1,6}r.{1,6}t|s.{1,6}y.{1,6}s.{1,6}t.{1,6}e.{1,6}m|e.{1,6}v.{1,6}a.{1,6}l)["']/ nocase
-        $varcall = /\$\{?[A-Za-z_][\w]*\}?(\s*\[[^\]\n]{1,20}\])?\s*\(\s*@?\s*\$/
+        // a variable called with a variable: $f($x), $f(@$x), ${f}( (literal "($" atoms)
+        $vc1 = /\$\w{1,20}\(\$/
+        $vc2 = /\$\w{1,20}\(@\$/
+        $vc3 = /\$\{\w{1,20}\}\(/
         $in = /\$_(GET|POST|REQUEST|COOKIE|SERVER|FILES)\b/
         $in2 = /\bgetenv\s*\(/ nocase
         $in3 = "php://input"
         $in4 = /\$\{?["']?_(GET|POST|REQUEST|COOKIE)/
     condition:
-        php_file and (any of ($b64*, $rev*, $rot*, $cat*, $xor*, $chr*, $pad)) and ($varcall or any of ($in*))
+        php_file and (any of ($b64*, $rev*, $rot*, $cat*, $pre*, $xor*, $chr*, $pad)) and (any of ($vc*) or any of ($in*))
 }
 
 rule php_callback_exec
@@ -87,14 +249,16 @@ rule php_input_via_variable
         $assign = /\$[A-Za-z_]\w*\s*=\s*[@\(\s]*(\w+\s*\(\s*)?[@\(\s]*\$(_(GET|POST|REQUEST|COOKIE)|HTTP_(GET|POST)_VARS)\s*\[/
         $exec_var = /[^\w>:$](system|passthru|shell_exec|popen|proc_open|pcntl_exec|eval|assert)\s*\(\s*@?\s*["']?\s*\$[A-Za-z_]\w*\s*[\),\.;"'\[]/ nocase
         $exec_var2 = /[^\w>:$.]exec\s*\(\s*@?\s*["']?\s*\$[A-Za-z_]\w*\s*[\),\.;"'\[]/
-        $tick_var = /(=|\(|\becho|\bprint|\breturn)\s*`\s*\$[A-Za-z_]\w*\s*`/
+        $tick_var1 = /=\s?`\s?\$[A-Za-z_]\w*\s?`/
+        $tick_var2 = /\(`\s?\$[A-Za-z_]\w*\s?`/
+        $tick_var3 = /(echo|print|return) `\s?\$[A-Za-z_]\w*\s?`/
         // passthru(getenv("HTTP_ACCEPT_LANGUAGE")), system($_SERVER['HTTP_X_CMD'])
         // an application keeps command runners in classes (Roundcube's rcube_utils
         // runs shell_exec($command) and reads $_GET elsewhere); a shell rarely does
         $cls = /\n\s*(abstract\s+|final\s+)?class\s+\w+[^{\n]{0,120}\s*\{/
         $hdr = /[^\w>:$](system|passthru|shell_exec|exec|popen|proc_open|eval|assert)\s*\(\s*@?\s*(getenv\s*\(|\$_SERVER\s*\[\s*["']HTTP_|apache_request_headers|getallheaders|file_get_contents\s*\(\s*["']php:\/\/input)/ nocase
     condition:
-        php_file and ($hdr or ($assign and not $cls and ($tick_var or (1 of ($exec_var*) and filesize < 400KB))))
+        php_file and ($hdr or ($assign and not $cls and (any of ($tick_var*) or (1 of ($exec_var*) and filesize < 400KB))))
 }
 
 rule php_encoded_lines
@@ -151,7 +315,7 @@ rule php_encrypted_payload
         $in2 = /\$_(POST|REQUEST|COOKIE)\s*\[/
         $in3 = /\$_SESSION\s*\[/
         $d1 = /\b(openssl_decrypt|mcrypt_decrypt)\s*\(/ nocase
-        $d2 = /\^\s*\$\w+\s*\[\s*(\$\w+\s*[\+&%]|\(\s*\$\w+\s*\+)/
+        $d2 = /\^\s?\$\w{1,20}\s?\[\s?(\$\w+\s?[\+&%]|\(\s?\$\w+\s?\+)/
         $d3 = /\b(gzdecode|gzinflate|base64_decode|str_rot13)\s*\(/ nocase
         $ev = /\b(eval|assert)\s*\(\s*@?\s*\$\w+\s*(\.\s*["']["']\s*)?\)/ nocase
         $ev2 = /\b(eval|assert)\s*\(\s*@?\s*\$\w+\s*\(/ nocase
@@ -168,7 +332,10 @@ rule php_tiny_dynamic_input
         $in2 = "php://input"
         $in3 = /\bgetenv\s*\(/ nocase
         $in4 = /\$\{?\s*["']?_(GET|POST|REQUEST|COOKIE)/
-        $dyn1 = /\$\{?[A-Za-z_]\w*\}?(\s*\[[^\]\n]{1,20}\])?\s*\(/
+        // $f($x), $f(@$x), ${f}(: a variable called with a variable (literal "($" atoms)
+        $dyn1 = /\$\w{1,20}\(\$/
+        $dyn1b = /\$\w{1,20}\(@\$/
+        $dyn1c = /\$\{\w{1,20}\}\(/
         $dyn2 = /\$\$[A-Za-z_]/
         // a callback chosen at run time: the first argument of call_user_func and
         // its kin a variable or a built string, the last of the sorting and

@@ -15,7 +15,7 @@ rule php_command_page
     strings:
         $x1 = /[^\w>:$.](system|passthru|shell_exec|popen|proc_open|pcntl_exec)\s*\(/ nocase
         $x2 = /[^\w>:$.]exec\s*\(\s*["$]/
-        $x3 = /(=|\(|\becho|\bprint|\breturn)\s*`[^`\n]{0,40}\$\w+[^`\n]{0,40}`/
+        $x3 = /(=|\(|echo|print|return) ?`[^`\n]{0,40}\$\w+[^`\n]{0,40}`/
         $i1 = /\$_(GET|POST|REQUEST|COOKIE|FILES)\b/
         $i2 = /\$HTTP_(GET|POST)_VARS/
         $i3 = /\$_SERVER\s*\[\s*["']HTTP_/
