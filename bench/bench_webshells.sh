@@ -15,7 +15,9 @@
 # bytes (bench/webshell_corpus.py); files that are no server-side script
 # (images, archives, READMEs, Perl) are not counted in recall. Every regular
 # file of CLEAN counts for false positives (fim scans every file).
-# MISSES=FILE writes the missed shells there. BUILD names the build tree.
+# files/s is wall time (the machine is shared: noisy); CPU s is user + system
+# time of all threads, steadier. fim check also hashes every file twice and
+# records every finding in its store. MISSES=FILE writes the missed shells there. BUILD names the build tree.
 # yara (Debian package) is installed if missing.
 set -eu
 cd "$(dirname "$0")/.."
@@ -94,7 +96,7 @@ shells = [l.rstrip("\n").split("\t", 1) for l in open(f"{tmp}/shells.tsv", encod
 clean = set(l.rstrip("\n") for l in open(f"{tmp}/clean_all.txt", encoding="utf-8", errors="surrogateescape"))
 langs = ["php", "asp", "jsp", "cfm"]
 print()
-print("%-34s %7s %7s %7s %7s %7s %8s %8s %9s %8s" % ("tool", "PHP", "ASP", "JSP", "CFM", "all", "FP", "FP/10k", "files/s", "peak MiB"))
+print("%-34s %7s %7s %7s %7s %7s %6s %7s %8s %6s %8s" % ("tool", "PHP", "ASP", "JSP", "CFM", "all", "FP", "FP/10k", "files/s", "CPU s", "peak MiB"))
 for tool in ("canhgac", "yara"):
     hits = set(l.rstrip("\n") for l in open(f"{tmp}/hits.{tool}", encoding="utf-8", errors="surrogateescape"))
     tot, got = collections.Counter(), collections.Counter()
@@ -109,11 +111,12 @@ for tool in ("canhgac", "yara"):
     times = [l.split() for l in open(f"{tmp}/time.{tool}") if l.strip() and l.split()[0][0].isdigit()]
     secs = sum(float(t[0]) for t in times) if tool == "canhgac" else end - start
     rss = max(int(t[3]) for t in times) / 1024
+    cpu = sum(float(t[1]) + float(t[2]) for t in times)
     cells = ["%6.1f%%" % (100.0 * got[l] / tot[l]) if tot[l] else "     -" for l in langs]
     alln = sum(tot.values())
     label = "canhgac fim check (hash+YARA)" if tool == "canhgac" else "yara -r -f -p N, same rules"
-    print("%-34s %7s %7s %7s %7s %6.1f%% %8d %8.2f %9.0f %8.0f" % (label, *cells, 100.0 * sum(got.values()) / max(alln, 1),
-          fp, 10000.0 * fp / max(len(clean), 1), files / max(secs, 0.001), rss))
+    print("%-34s %7s %7s %7s %7s %6.1f%% %6d %7.2f %8.0f %6.1f %8.0f" % (label, *cells, 100.0 * sum(got.values()) / max(alln, 1),
+          fp, 10000.0 * fp / max(len(clean), 1), files / max(secs, 0.001), cpu, rss))
     if tool == "canhgac":
         print("    per language: " + ", ".join(f"{l} {got[l]}/{tot[l]}" for l in langs))
         if misses:
