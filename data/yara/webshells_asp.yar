@@ -176,3 +176,31 @@ rule aspx_sql_console
     condition:
         asp_file and ((any of ($conn, $cs) and any of ($cmd, $cmd2)) or ($xp and any of ($conn, $cs, $cmd, $cmd2)))
 }
+
+rule asp_script_dropper
+{
+    meta:
+        description = "classic ASP page that writes a script file (.vbs .bat .js) whose lines download (Microsoft.XMLHTTP, ADODB.Stream) and run (WScript.Shell) a program"
+    strings:
+        $ctf = /\.CreateTextFile\s*\(\s*"[^"\n]{1,120}\.(vbs|bat|cmd|js|wsf)"/ nocase
+        $w1 = "Microsoft.XMLHTTP" nocase
+        $w2 = "ADODB.Stream" nocase
+        $w3 = "WScript.Shell" nocase
+        $w4 = "SaveToFile" nocase
+    condition:
+        asp_file and $ctf and 3 of ($w*)
+}
+
+rule asp_fso_reader
+{
+    meta:
+        description = "classic ASP page that lists the folder and prints the file the request names (FileSystemObject GetFolder, OpenTextFile and ReadAll with request input)"
+    strings:
+        $fso = "Scripting.FileSystemObject" nocase
+        $in = /\bRequest\s*(\.\s*(QueryString|Form|Item))?\s*\(\s*"/ nocase
+        $gf = /\.GetFolder\s*\(/ nocase
+        $otf = /\.OpenTextFile\s*\(\s*(Request|\w+\s*,)/ nocase
+        $ra = /\.ReadAll\b/ nocase
+    condition:
+        asp_file and $fso and $in and $gf and $otf and $ra
+}

@@ -125,6 +125,14 @@ static const struct {
 	{"aspx_sql_console",
 	 "<%@ Page Language=\"C#\" %><script runat=\"server\">void Go(){ var c = new SqlConnection(connBox.Text);"
 	 " var q = new SqlCommand(sqlBox.Text, c); q.ExecuteReader(); }</script>"},
+	{"asp_script_dropper",
+	 "<% Set f = CreateObject(\"Scripting.FileSystemObject\").CreateTextFile(\"c:\\temp\\u.vbs\", True)\n"
+	 "f.WriteLine \"Set x = CreateObject(\"\"Microsoft.XMLHTTP\"\")\"\nf.WriteLine \"Set s = CreateObject(\"\"ADODB.Stream\"\")\"\n"
+	 "f.WriteLine \"CreateObject(\"\"WScript.Shell\"\").Run \"\"c:\\temp\\a.exe\"\"\" %>"},
+	{"asp_fso_reader",
+	 "<% Set fs = CreateObject(\"Scripting.FileSystemObject\")\np = Request(\"path\") : f = Request(\"file\")\n"
+	 "For Each x In fs.GetFolder(p).Files : Response.Write x.Name : Next\n"
+	 "Set t = fs.OpenTextFile(f, 1) : Response.Write t.ReadAll %>"},
 	/* JSP */
 	{"jsp_runtime_exec_input",
 	 "<% String c = request.getParameter(\"c\"); Process p = Runtime.getRuntime().exec(c); %>"},
@@ -194,6 +202,9 @@ static const char *const near_misses[] = {
 	/* classic ASP: CreateObject with a whole name, request input encoded */
 	"<% Set conn = Server.CreateObject(\"ADODB.Connection\")\nq = Server.HTMLEncode(Request.Form(\"q\"))\n"
 	"Response.Write q %>\n",
+	/* classic ASP: writes its own log text file and reads a template it names itself */
+	"<% Set fs = CreateObject(\"Scripting.FileSystemObject\")\nSet l = fs.CreateTextFile(Server.MapPath(\"log.txt\"), True)\n"
+	"Set t = fs.OpenTextFile(Server.MapPath(\"tpl.htm\"), 1) : Response.Write t.ReadAll\nq = Server.HTMLEncode(Request(\"q\")) %>\n",
 	/* JSP: reads a parameter and lists a directory */
 	"<%@ page import=\"java.io.*\" %><% String d = request.getParameter(\"d\"); File[] fs = new File(\"/srv/docs\").listFiles();"
 	" for (File f : fs) out.println(f.getName()); %>\n",
