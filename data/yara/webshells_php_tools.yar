@@ -88,3 +88,15 @@ rule php_file_manager_page
     condition:
         php_file and $d1 and $w1 and $r1 and $c1 and $u1 and any of ($i*) and $x1 and 4 of ($t*)
 }
+
+rule php_write_request_file
+{
+    meta:
+        description = "a PHP file that writes request text to a file the request names (a dropper: the next request runs what it wrote)"
+    strings:
+        $fpc = /\bfile_put_contents\s*\(\s*[^;\n]{0,60}\$_(GET|POST|REQUEST|COOKIE)\s*\[[^;\n]{0,80},\s*[^;\n]{0,40}\$_(GET|POST|REQUEST|COOKIE)\s*\[/ nocase
+        $fopen = /\bfopen\s*\(\s*[^;\n]{0,60}\$_(GET|POST|REQUEST|COOKIE)\s*\[[^;\n]{0,60}["'][wa]\+?b?["']\s*\)/ nocase
+        $fwrite = /\b(fwrite|fputs)\s*\(\s*\$\w+\s*,\s*[^;\n]{0,40}\$_(GET|POST|REQUEST|COOKIE)\s*\[/ nocase
+    condition:
+        php_file and ($fpc or ($fopen and $fwrite))
+}

@@ -98,6 +98,8 @@ static const struct {
 	{"php_tiny_dynamic_input", "<?php foreach ($_POST as $k => $v) { $$k = $v; } $g($h);"},
 	{"php_eval_call_result", "<?php function dx($a, $b) { return $a ^ $b; } eval/*x*/(dx($k, $m));"},
 	{"php_eval_call_result", "<?php create_function(null, pack('H*', '6563686f20313b'));"},
+	{"php_write_request_file", "<?php file_put_contents($_GET['f'], $_POST['c']);"},
+	{"php_write_request_file", "<?php $h = fopen($_POST[\"f\"], \"w\"); fwrite($h, $_POST[\"c\"]); fclose($h);"},
 	/* ASP and ASP.NET */
 	{"asp_split_object_name", "<% Set f = Server.CreateObject(\"scr\"&\"ipt\"&\"ing.FileSystemObject\") %>"},
 	{"asp_encoded_script", "<%@ LANGUAGE = \"VBScript.Encode\" %><%#@~^CAAAAA==abcdefgh3AAAAA==^#~@%>"},
@@ -192,6 +194,8 @@ static const char *const near_misses[] = {
 	"<?php $logo = \"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3\" .\n"
 	"\"ODkrL0FCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXow\" .\n"
 	"\"MTIzNDU2Nzg5\";\nheader('Content-Type: image/png'); echo base64_decode($logo);\n",
+	/* a cache writer: request input only in the content, the path its own */
+	"<?php $data = json_encode(['q' => $_GET['q'] ?? '']); file_put_contents(__DIR__ . '/cache/last.json', $data);\n",
 	/* a tiny controller class dispatching to its own method */
 	"<?php\nnamespace App\\Http;\nclass Go { function run() { $m = $_GET['page'] ? 'show' : 'index'; return $this->$m(); } }\n",
 	/* a tiny script with input and an ordinary call */
