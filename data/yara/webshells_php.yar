@@ -4,23 +4,15 @@
  * `canhgac fim check` scans every added or changed file with them.
  */
 
-private rule php_file
-{
-    strings:
-        $open = "<?php" nocase
-        $short = "<?="
-        $short2 = /<\?[\s]/
-    condition:
-        any of them
-}
-
 rule php_request_exec
 {
     meta:
         description = "request input ($_GET/$_POST/$_REQUEST/$_COOKIE) passed straight to a code or command execution function"
     strings:
         $call = /\b(eval|assert|system|exec|passthru|shell_exec|proc_open|popen|pcntl_exec)\s*\(\s*[^;]{0,80}\$_(GET|POST|REQUEST|COOKIE)\b/ nocase
-        $tick = /`[^`;]{0,40}\$_(GET|POST|REQUEST|COOKIE)\b[^`]{0,40}`/
+        // A backtick run is a shell command only where a value is expected: after
+        // =, (, echo, print or return. Doc comments quote `$_POST` in Markdown.
+        $tick = /(=|\(|\becho|\bprint|\breturn)\s*`[^`;\n]{0,40}\$_(GET|POST|REQUEST|COOKIE)\b[^`\n]{0,40}`/
         $call_fn = /\$_(GET|POST|REQUEST|COOKIE)\s*\[[^\]]{1,40}\]\s*\(\s*\$_(GET|POST|REQUEST|COOKIE)/
     condition:
         php_file and any of them
@@ -52,7 +44,8 @@ rule php_create_function_input
     meta:
         description = "create_function (an eval in disguise) in a file that also takes request input or decodes text"
     strings:
-        $cf = /\bcreate_function\s*\(/ nocase
+        // a call with arguments: a comment naming create_function() is not one
+        $cf = /\bcreate_function\s*\(\s*['"$]/ nocase
         $in = /\$_(GET|POST|REQUEST|COOKIE)\b/
         $dec = /\b(base64_decode|gzinflate|str_rot13|gzuncompress)\s*\(/ nocase
     condition:

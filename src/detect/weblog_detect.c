@@ -24,7 +24,23 @@
 #define CIDRS_MAX 64
 #define LOGIN_PATHS_MAX 32
 
-enum { W_404, W_PROBE, W_LOGIN, W_RATE, W_COUNT };
+enum { W_404, W_PROBE, W_LOGIN, W_RATE, W_SLOW, W_COUNT };
+
+/* Slow scans (issue 19): a directory scan paced at 15 requests a minute with a
+ * browser's user agent never fills the 60-second window. Over an hour, SLOW_COUNT
+ * not-found answers for paths that differ from the address's last SLOW_RING
+ * not-found paths make a scanner: a visitor whose pages miss the same few images
+ * or icons repeats paths and never counts. */
+#define SLOW_WINDOW_SECONDS 3600
+#define SLOW_COUNT 60
+#define SLOW_RING 8
+
+/* Shared addresses (issue 19): an office behind one NAT address sends many
+ * people's sign-ins, some mistyped. Sign-ins from at least SHARED_UAS different
+ * user agents of which at least a quarter succeed make the address shared; its
+ * failures are not counted for brute force (they are counted in the stats). */
+#define SHARED_UAS 3
+#define UA_SLOTS 4
 
 #define WINDOW_INLINE 3
 
@@ -43,6 +59,10 @@ struct ip_state {
 	int32_t findings;  /* first finding of this address, or NO_INDEX */
 	int32_t latest;    /* latest time seen (relative) */
 	int8_t allowlisted;
+	uint8_t n_ua, slow_next;
+	uint16_t login_ok, login_bad;  /* sign-ins that succeeded / failed (saturating) */
+	uint32_t ua[UA_SLOTS];          /* user agents of its sign-ins, the first UA_SLOTS distinct */
+	uint32_t slow_ring[SLOW_RING];  /* its last not-found paths */
 	struct window w[W_COUNT];
 };
 
@@ -59,6 +79,7 @@ struct weblog_detect {
 	int32_t *bucket;
 	uint32_t n_buckets, cap, used;
 	int32_t lru_head, lru_tail; /* most / least recently seen */
+	bool login_redirects;       /* a login POST was answered 3xx: 200 means the form again */
 	int64_t base;
 	bool have_base;
 	struct weblog_finding *f;
@@ -140,6 +161,8 @@ int weblog_detect_new(const struct config *cfg, const struct weblog_sigs *sigs, 
 	d->window[W_LOGIN] = cfg->weblog.login_window_seconds;
 	d->limit[W_RATE] = cfg->weblog.rate_count;
 	d->window[W_RATE] = cfg->weblog.rate_window_seconds;
+	d->limit[W_SLOW] = SLOW_COUNT;
+	d->window[W_SLOW] = SLOW_WINDOW_SECONDS;
 	rc = WEBLOG_DETECT_ENOMEM;
 	d->cap = (uint32_t)cfg->weblog.max_ips;
 	/* the bucket array grows with the addresses seen (state_get), so a small
@@ -413,6 +436,27 @@ static int rule_hit(struct weblog_detect *d, struct ip_state *s, int w, enum web
 	return 0;
 }
 
+/* One new not-found path in the slow window; at SLOW_COUNT the address gets its
+ * scanner-404 finding, category "slow", counting from the first in the window. */
+static int slow_hit(struct weblog_detect *d, struct ip_state *s, const struct weblog_req *r, int32_t t,
+		    const char *line, size_t len)
+{
+	int n = window_push(&s->w[W_SLOW], t, SLOW_COUNT, SLOW_WINDOW_SECONDS);
+	if (n < 0)
+		return WEBLOG_DETECT_ENOMEM;
+	if (n < SLOW_COUNT)
+		return 0;
+	struct weblog_finding *f =
+		finding_open(d, s, WEBLOG_RULE_SCAN_404, "slow", d->base + s->w[W_SLOW].t[s->w[W_SLOW].head], r);
+	window_free(&s->w[W_SLOW]);
+	if (!f)
+		return 0;
+	f->count = (uint64_t)n;
+	f->last = d->base + t;
+	sample_add(f, line, len);
+	return 0;
+}
+
 static bool is_login_path(const struct weblog_detect *d, const char *uri)
 {
 	size_t n = strcspn(uri, "?#");
@@ -422,6 +466,44 @@ static bool is_login_path(const struct weblog_detect *d, const char *uri)
 		if (strlen(d->login_path[i]) == n && !memcmp(d->login_path[i], uri, n))
 			return true;
 	return false;
+}
+
+/* FNV-1a: a compact tag for a user agent or a path (a collision only merges two
+ * of one address's user agents or paths). */
+static uint32_t hash_text(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; s && i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* Records a sign-in's outcome and user agent; true when the address looks shared
+ * by many people (several browsers, most sign-ins succeed). */
+static bool login_track(struct ip_state *s, const struct weblog_req *r, bool failed)
+{
+	if (failed && s->login_bad < UINT16_MAX)
+		s->login_bad++;
+	else if (!failed && s->login_ok < UINT16_MAX)
+		s->login_ok++;
+	bool known = false;
+	for (int i = 0; i < s->n_ua; i++)
+		known |= s->ua[i] == r->ua_hash;
+	if (!known && s->n_ua < UA_SLOTS)
+		s->ua[s->n_ua++] = r->ua_hash;
+	return s->n_ua >= SHARED_UAS && (uint32_t)s->login_ok * 4 >= (uint32_t)s->login_ok + s->login_bad;
+}
+
+/* A not-found answer for a path the address did not ask for among its last
+ * SLOW_RING not-found paths: one step of a scan. */
+static bool slow_new_path(struct ip_state *s, uint32_t path)
+{
+	for (int i = 0; i < SLOW_RING; i++)
+		if (s->slow_ring[i] == path)
+			return false;
+	s->slow_ring[s->slow_next] = path;
+	s->slow_next = (uint8_t)((s->slow_next + 1) % SLOW_RING);
+	return true;
 }
 
 int weblog_detect_prepare(const struct weblog_detect *d, struct weblog_sigs_scratch *sc,
@@ -445,7 +527,12 @@ int weblog_detect_prepare(const struct weblog_detect *d, struct weblog_sigs_scra
 	r->time = e->time;
 	r->status = e->status > 0 && e->status < 1000 ? e->status : 0;
 	r->login = is_login_path(d, e->uri);
-	r->login_fail = r->login && !strcmp(e->method, "POST") && r->status && d->login_status[r->status];
+	bool post_login = r->login && !strcmp(e->method, "POST");
+	r->login_fail = post_login && r->status && d->login_status[r->status];
+	r->login_form = post_login && r->status == 200 && !r->login_fail;
+	r->login_ok = post_login && r->status >= 300 && r->status < 400;
+	r->ua_hash = post_login ? hash_text(e->user_agent, strlen(e->user_agent ? e->user_agent : "")) : 0;
+	r->path_hash = r->status && d->scan_status[r->status] ? hash_text(e->uri, strcspn(e->uri, "?#")) : 0;
 	if (weblog_sigs_match(d->sigs, sc, e, hits))
 		return WEBLOG_DETECT_EMATCH;
 	return 0;
@@ -466,10 +553,23 @@ int weblog_detect_feed_req(struct weblog_detect *d, const struct weblog_req *r,
 		t = s->latest; /* an address's clock never runs backwards */
 	s->latest = t;
 	int rc = rule_hit(d, s, W_RATE, WEBLOG_RULE_RATE, "", r, t, line, len);
-	if (!rc && r->status && d->scan_status[r->status])
+	if (!rc && r->status && d->scan_status[r->status]) {
 		rc = rule_hit(d, s, W_404, WEBLOG_RULE_SCAN_404, "", r, t, line, len);
-	if (!rc && r->login_fail)
-		rc = rule_hit(d, s, W_LOGIN, WEBLOG_RULE_BRUTE, "", r, t, line, len);
+		if (!rc && slow_new_path(s, r->path_hash) && !finding_find(d, s, WEBLOG_RULE_SCAN_404, ""))
+			rc = slow_hit(d, s, r, t, line, len);
+	}
+	if (r->login_ok) {
+		d->login_redirects = true;
+		login_track(s, r, false);
+	}
+	bool failed = r->login_fail || (r->login_form && d->login_redirects);
+	if (!rc && failed) {
+		d->stats.login_form_fail += !r->login_fail;
+		if (login_track(s, r, true))
+			d->stats.login_shared++;
+		else
+			rc = rule_hit(d, s, W_LOGIN, WEBLOG_RULE_BRUTE, "", r, t, line, len);
+	}
 	if (rc)
 		return rc;
 	bool probe_done = false, tool_done = false;

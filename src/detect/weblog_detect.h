@@ -5,7 +5,12 @@
  * endpoints, injection and traversal (any signature hit), and abusive request
  * rates. Memory is bounded: at most [weblog] max_ips addresses are tracked (the
  * least recently seen is evicted), a window holds at most its rule's count of
- * timestamps, and at most WEBLOG_FINDINGS_MAX findings are kept. Addresses in the
+ * timestamps, and at most WEBLOG_FINDINGS_MAX findings are kept. Slow scans are
+ * seen over an hour through distinct not-found paths; a login failure is a
+ * failure status or, on a site that redirects after a good sign-in, the form
+ * answered again with 200; an address whose sign-ins come from several browsers
+ * and mostly succeed is taken as shared (an office NAT) and not counted for
+ * brute force. Addresses in the
  * allowlist still produce findings, marked allowlisted, and are never banned.
  */
 #ifndef CANHGAC_DETECT_WEBLOG_DETECT_H
@@ -58,6 +63,8 @@ struct weblog_detect_stats {
 	uint64_t requests;
 	uint64_t evicted;        /* addresses dropped from the table when it was full */
 	uint64_t findings_dropped;
+	uint64_t login_shared;   /* login failures not counted: the address is shared (an office NAT) */
+	uint64_t login_form_fail; /* 200 answers to login POSTs counted as failures (the site redirects on success) */
 };
 
 struct weblog_detect;
@@ -72,6 +79,10 @@ struct weblog_req {
 	int status;
 	bool login;             /* a request to a login path */
 	bool login_fail;        /* a POST to a login path answered with a failure status */
+	bool login_form;        /* a POST to a login path answered 200: the form again, or a success */
+	bool login_ok;          /* a POST to a login path answered with a redirect (3xx) */
+	uint32_t ua_hash;       /* of the user agent (shared-address recognition) */
+	uint32_t path_hash;     /* of the path without the query, for not-found answers */
 	char ip[48];            /* the address as written in the log */
 };
 

