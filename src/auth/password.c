@@ -206,6 +206,8 @@ static const struct violation_text texts[] = {
 	 "or too close to the current password)."},
 	{PW_SAME_AS_CURRENT, "same_as_current", "Mật khẩu mới phải khác mật khẩu hiện tại.",
 	 "The new password must differ from the current one."},
+	{PW_TOO_RECENT, "too_recent", "Mật khẩu vừa được đổi gần đây; hãy chờ rồi mới đổi lại.",
+	 "The password was changed recently; wait before changing it again."},
 };
 
 static const struct violation_text *text_of(unsigned bit)
@@ -246,6 +248,16 @@ const char *password_violation_message(unsigned bit, enum i18n_lang lang, const 
 					   "Mật khẩu không được trùng với %d mật khẩu gần nhất của bạn. "
 					   "Hãy chọn một mật khẩu chưa dùng.",
 					   cfg->password.history);
+		else if (bit == PW_TOO_RECENT && cfg->password.min_age_days > 0)
+			n = lang == LANG_EN
+				? snprintf(buf, size,
+					   "The password was changed less than %d day(s) ago; it may be changed again "
+					   "after that (so that the history of past passwords means something).",
+					   cfg->password.min_age_days)
+				: snprintf(buf, size,
+					   "Mật khẩu vừa được đổi chưa đủ %d ngày; chỉ được đổi lại sau thời gian đó "
+					   "(để không quay vòng về mật khẩu cũ).",
+					   cfg->password.min_age_days);
 		if (n >= 0 && (size_t)n < size)
 			return buf;
 	}

@@ -26,10 +26,11 @@ enum password_violation {
 	PW_REUSED = 1u << 6,
 	PW_WEAK = 1u << 7,
 	PW_SAME_AS_CURRENT = 1u << 8,
+	PW_TOO_RECENT = 1u << 9,   /* changed less than [password] min_age_days ago (auth_password_change) */
 };
 
 /* Every violation bit, for loops over a mask: for (bit = 1; bit & PW_ALL; bit <<= 1). */
-#define PW_ALL 0x1ffu
+#define PW_ALL 0x3ffu
 
 /* Longer (in bytes) is refused as invalid input before hashing (argon2 DoS). */
 #define PASSWORD_MAX_LEN 128
@@ -66,7 +67,8 @@ unsigned password_policy_check(const struct config *cfg, const char *password, c
 			       const char *full_name, const char *current_password);
 
 /* Stable API code of one violation bit: "too_short", "no_uppercase", "no_lowercase",
- * "no_digit", "no_special", "contains_username", "reused", "weak", "same_as_current".
+ * "no_digit", "no_special", "contains_username", "reused", "weak", "same_as_current",
+ * "too_recent".
  * NULL when `bit` is not exactly one known bit. Static storage. */
 const char *password_violation_code(unsigned bit);
 

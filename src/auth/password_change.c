@@ -27,11 +27,16 @@ static int history_match(const char *hash, void *arg)
 	return 0;
 }
 
-/* Policy plus history; returns the violation bits. */
+/* Policy plus history plus the minimum age; returns the violation bits. A
+ * required change (a one-time password after creation or reset, an expired one)
+ * is never too recent. */
 static unsigned password_violations(struct auth_service *svc, const struct store_user *u, const char *current,
-				    const char *candidate)
+				    const char *candidate, bool forced)
 {
 	unsigned v = password_policy_check(svc->cfg, candidate, u->username, u->full_name, current);
+	int min_age = svc->cfg->password.min_age_days;
+	if (!forced && min_age > 0 && clock_now() - u->password_changed_at < (int64_t)min_age * 86400)
+		v |= PW_TOO_RECENT;
 	if (svc->cfg->password.history > 0 && !(v & PW_SAME_AS_CURRENT)) {
 		struct history_check h = {candidate, false};
 		store_user_password_history(svc->st, u->id, svc->cfg->password.history, history_match, &h);
@@ -60,7 +65,7 @@ int auth_password_change(struct auth_service *svc, struct auth_caller *c, const 
 		auth_audit(svc, "password_change_fail", u.username, u.agency, c->ip, kv);
 		return AUTH_ECREDENTIALS;
 	}
-	*violations = password_violations(svc, &u, current, new_password);
+	*violations = password_violations(svc, &u, current, new_password, c->must_change_password);
 	if (*violations) {
 		const char *kv[] = {"reason", "policy", NULL};
 		auth_audit(svc, "password_change_fail", u.username, u.agency, c->ip, kv);

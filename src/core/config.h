@@ -38,6 +38,7 @@ struct config {
 		bool require_upper, require_lower, require_digit, require_special;
 		int history;
 		int max_age_days;
+		int min_age_days;
 		int warn_days;
 		int hash_memory_mib;
 		int hash_passes;

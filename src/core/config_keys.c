@@ -46,6 +46,9 @@ const struct cfg_key cfg_keys[] = {
 	INT("password", "history", password.history, 0, 24, "5", "earlier passwords that may not be reused"),
 	INT("password", "max_age_days", password.max_age_days, 1, 90, "90",
 	    "days before a password must be changed (the province orders at most 3 months)"),
+	INT("password", "min_age_days", password.min_age_days, 0, 30, "1",
+	    "days before a password may be changed again by its user, so that six quick changes cannot bring the "
+	    "old one back (a forced change and an admin reset are exempt; 0: no minimum)"),
 	INT("password", "warn_days", password.warn_days, 0, 60, "14", "days of warning before expiry"),
 	INT("password", "hash_memory_mib", password.hash_memory_mib, 19, 4096, "64",
 	    "argon2id memory cost in MiB (OWASP's minimum is 19 MiB with 2 passes)"),

@@ -183,9 +183,9 @@ static void test_codes_and_messages(void **state)
 {
 	(void)state;
 	static const char *codes[] = {"too_short", "no_uppercase", "no_lowercase", "no_digit", "no_special",
-				      "contains_username", "reused", "weak", "same_as_current"};
-	const char *seen[2][9];
-	char bufs[2][9][256];
+				      "contains_username", "reused", "weak", "same_as_current", "too_recent"};
+	const char *seen[2][10];
+	char bufs[2][10][256];
 	int i = 0;
 
 	cfg.password.min_length = 12;
@@ -202,8 +202,8 @@ static void test_codes_and_messages(void **state)
 		assert_string_not_equal(seen[0][i], seen[1][i]);
 	}
 	for (int l = 0; l < 2; l++)
-		for (int a = 0; a < 9; a++)
-			for (int b = a + 1; b < 9; b++)
+		for (int a = 0; a < 10; a++)
+			for (int b = a + 1; b < 10; b++)
 				assert_string_not_equal(seen[l][a], seen[l][b]);
 	assert_non_null(strstr(seen[0][0], "12"));
 	assert_non_null(strstr(seen[1][0], "12"));
@@ -218,7 +218,7 @@ static void test_codes_and_messages(void **state)
 	/* Not one known bit. */
 	assert_null(password_violation_code(0));
 	assert_null(password_violation_code(PW_TOO_SHORT | PW_WEAK));
-	assert_null(password_violation_code(1u << 9));
+	assert_null(password_violation_code(1u << 10));
 	assert_null(password_violation_message(1u << 12, LANG_EN, &cfg, NULL, 0));
 }
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "auth/auth.h"
+#include "auth/password.h"
 #include "auth/hash.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -103,6 +104,26 @@ static void test_expiry_and_warning(void **state)
 	assert_int_equal(auth_password_change(&f->svc, &c, PW, "Zx9!kPq4wLm7", &v), AUTH_OK);
 	assert_int_equal(auth_session_resolve(&f->svc, r.token, "192.0.2.1", &c), AUTH_OK);
 	assert_false(c.must_change_password);
+}
+
+/* A password may not be changed again within [password] min_age_days (1), so that
+ * history means something; the forced change of a one-time password is exempt. */
+static void test_minimum_password_age(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_signin_result r;
+	sign_in_changed(f, &r); /* the forced change, at T0: allowed at once */
+	unsigned v = 0;
+	clock_set_fake(T0 + 3600);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", PW, "192.0.2.1", &r), AUTH_OK);
+	assert_int_equal(auth_password_change(&f->svc, &r.caller, PW, "Zx9!kPq4wLm7", &v), AUTH_EPOLICY);
+	assert_int_equal(v, PW_TOO_RECENT);
+	clock_set_fake(T0 + 86400 + 1);
+	assert_int_equal(auth_password_change(&f->svc, &r.caller, PW, "Zx9!kPq4wLm7", &v), AUTH_OK);
+	assert_int_equal(v, 0);
+	/* with min_age_days = 0 there is no minimum */
+	f->cfg.password.min_age_days = 0;
+	assert_int_equal(auth_password_change(&f->svc, &r.caller, "Zx9!kPq4wLm7", "Yw8!mRt3qZp6", &v), AUTH_OK);
 }
 
 static void test_idle_timeout(void **state)
@@ -197,6 +218,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_expiry_and_warning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_minimum_password_age, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_absolute_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_session_cut_and_csrf, setup, teardown),

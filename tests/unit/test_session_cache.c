@@ -42,6 +42,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(path, sizeof path, "%s/canhgac.db", f->dir);
 	config_defaults(&f->cfg);
+	f->cfg.password.min_age_days = 0; /* a test changes its password again at once */
 	assert_int_equal(store_open(path, STORE_OPEN_CREATE, &f->st, why, sizeof why), 0);
 	f->cfg.password.hash_memory_mib = 19;
 	f->cfg.password.hash_passes = 2;
