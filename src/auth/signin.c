@@ -119,6 +119,12 @@ int auth_signin_client(struct auth_service *svc, const char *username, const cha
 	bool locked_now = false, failed = !match;
 	if (strcmp(u.status, "active") != 0) {
 		reason = u.status; /* locked, suspended, disabled: same answer as a bad password */
+	} else if (match && u.must_change_password && svc->cfg->password.otp_expiry_hours > 0 &&
+		   now - u.password_changed_at > (int64_t)svc->cfg->password.otp_expiry_hours * 3600) {
+		/* a one-time password not used in time: it may have travelled anywhere since
+		 * the handover; a new one needs a new handover (reset-password). The same
+		 * answer as a wrong password, not counted toward the lock. */
+		reason = "one_time_password_expired";
 	} else if (!match) {
 		reason = "wrong_password";
 		locked_now = auth_lockout_register_failure(svc->cfg, &u, now);

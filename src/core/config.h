@@ -39,6 +39,7 @@ struct config {
 		int history;
 		int max_age_days;
 		int min_age_days;
+		int otp_expiry_hours;
 		int warn_days;
 		int hash_memory_mib;
 		int hash_passes;

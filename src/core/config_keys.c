@@ -49,6 +49,9 @@ const struct cfg_key cfg_keys[] = {
 	INT("password", "min_age_days", password.min_age_days, 0, 30, "1",
 	    "days before a password may be changed again by its user, so that six quick changes cannot bring the "
 	    "old one back (a forced change and an admin reset are exempt; 0: no minimum)"),
+	INT("password", "otp_expiry_hours", password.otp_expiry_hours, 0, 720, "72",
+	    "hours a one-time password (new account, reset) may be used for the first sign-in; after that it needs a "
+	    "new handover (user reset-password); 0: no expiry"),
 	INT("password", "warn_days", password.warn_days, 0, 60, "14", "days of warning before expiry"),
 	INT("password", "hash_memory_mib", password.hash_memory_mib, 19, 4096, "64",
 	    "argon2id memory cost in MiB (OWASP's minimum is 19 MiB with 2 passes)"),

@@ -126,6 +126,30 @@ static void test_minimum_password_age(void **state)
 	assert_int_equal(auth_password_change(&f->svc, &r.caller, "Zx9!kPq4wLm7", "Yw8!mRt3qZp6", &v), AUTH_OK);
 }
 
+/* A one-time password signs in only within [password] otp_expiry_hours (72) of
+ * its handover; then the same answer as a wrong password, and a reset brings a
+ * new one that works. */
+static void test_one_time_password_expires(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_signin_result r;
+	clock_set_fake(T0 + 72 * 3600 - 60);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", f->otp, "192.0.2.1", &r), AUTH_OK);
+	clock_set_fake(T0 + 72 * 3600 + 60);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", f->otp, "192.0.2.1", &r), AUTH_ECREDENTIALS);
+	struct store_user u;
+	assert_int_equal(store_user_get_by_id(f->st, f->user_id, &u), 0);
+	assert_int_equal(u.failed_count, 0); /* not a guess: not counted toward the lock */
+	char otp[AUTH_OTP_MAX];
+	assert_int_equal(auth_user_reset_password(&f->svc, NULL, f->user_id, otp), AUTH_OK);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", otp, "192.0.2.1", &r), AUTH_OK);
+	assert_true(r.caller.must_change_password);
+	/* 0: no expiry */
+	f->cfg.password.otp_expiry_hours = 0;
+	clock_set_fake(T0 + 400 * 86400);
+	assert_int_equal(auth_signin(&f->svc, "cb.a", otp, "192.0.2.1", &r), AUTH_OK);
+}
+
 static void test_idle_timeout(void **state)
 {
 	struct fixture *f = *state;
@@ -219,6 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_expiry_and_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_minimum_password_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_time_password_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_absolute_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_session_cut_and_csrf, setup, teardown),
