@@ -137,6 +137,12 @@ int auth_signin_client(struct auth_service *svc, const char *username, const cha
  * Returns how many records were written or attempted. */
 int auth_throttle_record_windows(struct auth_service *svc, int64_t now, bool all);
 
+/* At start: feeds the failed sign-ins of the last [lockout] window_seconds from
+ * the audit log of data_dir back into the per-address throttle, so a restart
+ * gives no address a fresh allowance (throttle_rebuild.c). AUTH_OK or AUTH_ESTORE
+ * with why. */
+int auth_throttle_rebuild(struct auth_service *svc, const char *data_dir, char *why, size_t why_size);
+
 /* Resolves a session token (hex, from the cookie): idle and absolute timeouts, the
  * account still active. Touches last_seen. AUTH_ESESSION when not valid (the
  * sessions of a disabled or locked account are deleted); AUTH_ESUSPENDED when the

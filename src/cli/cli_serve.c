@@ -108,6 +108,10 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 		goto out;
 	}
 	auth.data_dir = dir; /* keys/totp.key */
+	if (auth_throttle_rebuild(&auth, dir, why, sizeof why)) {
+		fprintf(stderr, "canhgac serve: cannot restore the sign-in throttle: %s\n", why);
+		goto out;
+	}
 	/* staff changes due and dormant accounts: now (changes dated while the server
 	 * was down) and every minute */
 	if (auth_scheduler_start(&auth, &sched)) {

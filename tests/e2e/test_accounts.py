@@ -265,6 +265,12 @@ class Throttle(unittest.TestCase):
                 self.assertEqual((st, body["error"]), (429, "too_many_requests"))
                 self.assertGreater(body["retry_after"], 0)
                 self.assertEqual(int(hdrs.get("Retry-After")), body["retry_after"])
+            # a restart gives the address no fresh allowance: its failures are
+            # restored from the audit log
+            with harness.Server(data) as srv:
+                st, _, body = harness.Client(srv).sign_in("admin", "Wrong#Pass123")
+                self.assertEqual((st, body["error"]), (429, "too_many_requests"))
+                self.assertTrue(any("sign-in throttle: 3 failures" in l for l in srv.stderr_text().splitlines()))
 
 
 if __name__ == "__main__":
