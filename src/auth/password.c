@@ -172,6 +172,8 @@ unsigned password_policy_check(const struct config *cfg, const char *password, c
 		old = NULL;
 	if (strnlen(password, PASSWORD_MAX_LEN + 1) > PASSWORD_MAX_LEN)
 		v |= PW_WEAK;
+	else if (password_root_banned(password))
+		v |= PW_WEAK; /* a common or local word dressed up: not worth cracklib's time */
 	else if (*password)
 		v |= password_quality_check(password, username, old, v);
 	return v;

@@ -66,6 +66,11 @@ bool password_input_valid(const char *password);
 unsigned password_policy_check(const struct config *cfg, const char *password, const char *username,
 			       const char *full_name, const char *current_password);
 
+/* True when the password is a banned root word dressed up (capitals, leetspeak,
+ * digits and symbols around it): P@ssw0rd, Admin@123, Matkhau@123, Dongnai@123.
+ * password_policy_check reports it as PW_WEAK (password_banned.c). Thread-safe. */
+bool password_root_banned(const char *password);
+
 /* Stable API code of one violation bit: "too_short", "no_uppercase", "no_lowercase",
  * "no_digit", "no_special", "contains_username", "reused", "weak", "same_as_current",
  * "too_recent".

@@ -222,6 +222,24 @@ static void test_codes_and_messages(void **state)
 	assert_null(password_violation_message(1u << 12, LANG_EN, &cfg, NULL, 0));
 }
 
+/* Issue 18's accepted-before passwords and their kind are refused as weak; the
+ * same decorations on a random root are not. */
+static void test_banned_roots(void **state)
+{
+	(void)state;
+	const char *bad[] = {"P@ssw0rd", "Admin@123", "Matkhau@123", "Dongnai@123", "Anhyeuem1!", "Mật@Khau2026",
+			     "2026!Dongnai", "Qwerty#2026", "$unshine99!", "BienHoa@2025"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_true(password_root_banned(bad[i]));
+		assert_true(password_policy_check(&cfg, bad[i], "cb.x", "Lê Văn X", NULL) & PW_WEAK);
+	}
+	const char *good[] = {"Tq7#vLm9xR2!", "Zx9!kPq4wLm7", "Hoa#Sen-Vang7", "Matkhau@123-Tq7#vLm9"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		assert_false(password_root_banned(good[i]));
+	assert_false(password_root_banned("a1!"));  /* too short a root to judge */
+	assert_false(password_root_banned(NULL));
+}
+
 static void test_fold_vowels_and_tones(void **state)
 {
 	(void)state;
@@ -348,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup(test_each_violation_alone, setup),
 		cmocka_unit_test_setup(test_contains_username_variants, setup),
 		cmocka_unit_test_setup(test_weak_dictionary, setup),
+		cmocka_unit_test_setup(test_banned_roots, setup),
 		cmocka_unit_test_setup(test_similar_to_current_is_weak, setup),
 		cmocka_unit_test_setup(test_several_at_once, setup),
 		cmocka_unit_test_setup(test_min_length_from_config, setup),
