@@ -7,6 +7,9 @@
  *   DIR/canhgac.population.db  the embedded population (replaced, never edited)
  *   DIR/audit/          audit segments
  *   DIR/keys/audit.key  Ed25519 signing key (0600); DIR/keys/audit.pub
+ *   DIR/keys/totp.key   the second factors' secret-box key (0600)
+ *   DIR/spool/          dossier imports handed to a running server (0700;
+ *                       src/dossier/dossier_spool.c)
  */
 #ifndef CANHGAC_CORE_DATADIR_H
 #define CANHGAC_CORE_DATADIR_H
