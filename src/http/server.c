@@ -758,7 +758,7 @@ const char *http_server_url(const struct http_server *srv)
  * one). Their contexts stay until their callback comes. */
 static void deferred_cancel_all(struct http_server *srv)
 {
-	struct conn_ctx **todo = NULL;
+	struct conn_ctx **to_resume = NULL;
 	size_t n = 0, cap = 0;
 	pthread_mutex_lock(&srv->mu);
 	for (struct conn_ctx *ctx = srv->deferred_head; ctx; ctx = ctx->dnext) {
@@ -766,22 +766,22 @@ static void deferred_cancel_all(struct http_server *srv)
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? 2 * cap : 16;
-			struct conn_ctx **t = realloc(todo, ncap * sizeof *t);
+			struct conn_ctx **t = realloc(to_resume, ncap * sizeof *t);
 			if (!t)
 				break; /* the rest wait for their callback instead */
-			todo = t;
+			to_resume = t;
 			cap = ncap;
 		}
 		ctx->cancelled = true;
 		ctx->state = CONN_CANCELLED;
 		http_resp_error(&ctx->req, &ctx->resp, 503, "service_unavailable", NULL);
 		http_resp_header(&ctx->resp, "Retry-After", "1");
-		todo[n++] = ctx;
+		to_resume[n++] = ctx;
 	}
 	pthread_mutex_unlock(&srv->mu);
 	for (size_t i = 0; i < n; i++)
-		MHD_resume_connection(todo[i]->conn);
-	free(todo);
+		MHD_resume_connection(to_resume[i]->conn);
+	free(to_resume);
 	if (n)
 		log_warn("http", "stopping: %zu request(s) waiting for the audit log answered 503", n);
 }
