@@ -23,4 +23,8 @@ struct dossier_backend {
 /* 0, or -1 with a sentence in why; fills b->ops and b->impl. */
 int dossier_upstream_open(const struct config *cfg, struct dossier_backend *b, char *why, size_t why_size);
 
+/* Tests: the clock of the upstream backend's cache (NULL: clock_mono_ms again),
+ * so a TTL can be passed without sleeping. */
+void dossier_upstream_clock_set(struct dossier_backend *b, int64_t (*now_ms)(void));
+
 #endif

@@ -37,13 +37,14 @@
 struct cache_entry {
 	struct cache_entry *next;          /* in its bucket */
 	struct cache_entry *older, *newer; /* in the order of insertion */
-	int64_t expires_ms;                /* clock_mono_ms() */
+	int64_t expires_ms;                /* on the cache's clock */
 	dossier_t d;                       /* d.code is the key */
 };
 
 struct cache {
 	pthread_mutex_t lock;
 	int64_t ttl_ms;                    /* 0: no cache */
+	int64_t (*now_ms)(void);           /* clock_mono_ms; a test's clock through dossier_upstream_clock_set */
 	size_t count;
 	struct cache_entry *oldest, *newest;
 	struct cache_entry *buckets[UPSTREAM_CACHE_BUCKETS];
@@ -108,7 +109,7 @@ static bool cache_get(struct cache *c, const char *code, dossier_t *out)
 	if (c->ttl_ms <= 0)
 		return false;
 	bool hit = false;
-	int64_t now = clock_mono_ms();
+	int64_t now = c->now_ms();
 	pthread_mutex_lock(&c->lock);
 	struct cache_entry *e = c->buckets[cache_bucket(code)];
 	while (e && strcmp(e->d.code, code) != 0)
@@ -134,7 +135,7 @@ static void cache_put(struct cache *c, const dossier_t *d)
 	if (!fresh)
 		return; /* a cache that cannot grow is only slower */
 	memcpy(&fresh->d, d, sizeof *d);
-	fresh->expires_ms = clock_mono_ms() + c->ttl_ms;
+	fresh->expires_ms = c->now_ms() + c->ttl_ms;
 	pthread_mutex_lock(&c->lock);
 	struct cache_entry *old = c->buckets[cache_bucket(d->code)];
 	while (old && strcmp(old->d.code, d->code) != 0)
@@ -496,8 +497,17 @@ int dossier_upstream_open(const struct config *cfg, struct dossier_backend *b, c
 	COPY_MAP(u, cfg, map_person_role);
 	COPY_MAP(u, cfg, map_officers);
 	u->cache.ttl_ms = cfg->dossier.cache_seconds > 0 ? (int64_t)cfg->dossier.cache_seconds * 1000 : 0;
+	u->cache.now_ms = clock_mono_ms;
 	pthread_mutex_init(&u->cache.lock, NULL);
 	b->ops = &upstream_ops;
 	b->impl = u;
 	return 0;
+}
+
+void dossier_upstream_clock_set(struct dossier_backend *b, int64_t (*now_ms)(void))
+{
+	struct upstream *u = b->impl;
+	pthread_mutex_lock(&u->cache.lock);
+	u->cache.now_ms = now_ms ? now_ms : clock_mono_ms;
+	pthread_mutex_unlock(&u->cache.lock);
 }

@@ -424,10 +424,10 @@ static void test_guard_over_http(void **state)
 	assert_string_equal(err, "audit_unavailable");
 	assert_null(strstr(b.buf, "taxii.ncsc"));
 	audit_io_reset();
-	for (int i = 0; i < 200 && !audit_is_available(f->audit); i++)
-		usleep(20000);
-	assert_true(audit_is_available(f->audit));
+	/* no waiting: the writer retries a failed write on the next append, so the
+	 * next call's record goes through and the call is answered */
 	assert_int_equal(call(f, "GET", "/api/v1/service/whoami", token, NULL, NULL, err, sizeof err, &b), 200);
+	assert_true(audit_is_available(f->audit));
 	assert_int_equal(count_records(f, "service_call", NULL, NULL), before + 1);
 
 	/* rotated: the old token gets exactly the answer of a wrong one */
