@@ -1,11 +1,11 @@
 /*
  * The libmicrohttpd glue: daemon options (epoll, a thread pool sized to the cores,
  * per-IP and total connection limits, timeouts, TLS), the connection watch
- * (request deadline, reserved slots: conn_watch.c), the body limit, what a request
- * may not be (an encoded NUL in its target, two Content-Lengths, a Content-Length
- * beside chunked), the client address (behind trusted proxies), routing, and
- * turning a struct http_resp into an MHD response with the security headers on
- * every answer.
+ * (request deadline, reserved slots: conn_watch.c), the body limit, refusing an
+ * encoded NUL and ambiguous framing (the readings are intake.c's, as is the client
+ * address behind trusted proxies), routing, the deferred requests the server owns
+ * until their callback, and turning a struct http_resp into an MHD response with
+ * the security headers on every answer.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,6 +31,7 @@
 #include "http/app.h"
 #include "http/conn_watch.h"
 #include "http/http.h"
+#include "http/intake.h"
 #include "http/pool.h"
 #include "http/guard.h"
 #include "http/router.h"
@@ -158,60 +159,6 @@ static enum MHD_Result send_resp(struct http_server *srv, struct MHD_Connection 
 	return ok;
 }
 
-static void client_ip_from(struct http_server *srv, struct MHD_Connection *c, char *out, size_t size)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(out, size, "unknown");
-	if (!ci || !ci->client_addr)
-		return;
-	net_addr_format(ci->client_addr, out, size);
-	bool trusted = false;
-	for (int i = 0; i < srv->n_proxies && !trusted; i++)
-		trusted = net_cidr_contains(&srv->proxies[i], ci->client_addr);
-	if (!trusted)
-		return;
-	/* Behind a trusted proxy, the client is the rightmost X-Forwarded-For entry that
-	 * is not itself a trusted proxy: entries further left are the client's own say. */
-	const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
-	if (!xff || strlen(xff) > 1024)
-		return;
-	char buf[1025];
-	strcpy(buf, xff);
-	for (;;) {
-		char *comma = strrchr(buf, ',');
-		char *item = comma ? comma + 1 : buf;
-		while (*item == ' ')
-			item++;
-		struct net_cidr one;
-		struct net_addr a;
-		char probe[80];
-		if (net_cidr_parse(item, &one) != 0 || strchr(item, '/'))
-			return; /* not an address: keep the peer's */
-		snprintf(probe, sizeof probe, one.family == AF_INET6 ? "[%s]:0" : "%s:0", item);
-		if (net_listen_parse(probe, &a) != 0)
-			return;
-		bool hop = false;
-		for (int i = 0; i < srv->n_proxies && !hop; i++)
-			hop = net_cidr_contains(&srv->proxies[i], (struct sockaddr *)&a.ss);
-		if (!hop || !comma) {
-			snprintf(out, size, "%s", item);
-			return;
-		}
-		*comma = '\0';
-	}
-}
-
-/* The client's address in its one canonical text (IPv4-mapped IPv6 as IPv4,
- * IPv6 lower case and compressed), so blocks, throttles and the audit agree on
- * who it is whatever form the socket or X-Forwarded-For gave. */
-static void client_ip(struct http_server *srv, struct MHD_Connection *c, char *out, size_t size)
-{
-	char raw[64];
-	client_ip_from(srv, c, raw, sizeof raw);
-	if (net_ip_canonical(raw, out, size) != 0)
-		snprintf(out, size, "%s", raw);
-}
-
 static void req_init(struct http_server *srv, struct MHD_Connection *c, struct http_req *req,
 		     const char *url, const char *method)
 {
@@ -222,7 +169,7 @@ static void req_init(struct http_server *srv, struct MHD_Connection *c, struct h
 	req->conn = c;
 	req->tls = srv->tls;
 	req->lang = i18n_lang_from_header(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
-	client_ip(srv, c, req->client_ip, sizeof req->client_ip);
+	http_intake_client_ip(c, srv->proxies, srv->n_proxies, req->client_ip, sizeof req->client_ip);
 }
 
 static void resp_free(struct http_resp *resp)
@@ -267,44 +214,6 @@ static enum MHD_Result answer_error(struct http_server *srv, struct MHD_Connecti
 				    const char *method, int status, const char *code)
 {
 	return answer_error_detail(srv, c, url, method, status, code, NULL, false);
-}
-
-struct framing {
-	const char *length;   /* the first Content-Length */
-	bool lengths_differ;
-	bool chunked;
-};
-
-static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	(void)kind;
-	struct framing *f = cls;
-	if (!key || !value)
-		return MHD_YES;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		if (f->length && strcmp(f->length, value) != 0)
-			f->lengths_differ = true;
-		else if (strchr(value, ','))
-			f->lengths_differ = true; /* a list, "5, 6" or even "5, 5": refused as well */
-		if (!f->length)
-			f->length = value;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		f->chunked = true; /* any transfer coding: its length is not Content-Length's */
-	}
-	return MHD_YES;
-}
-
-/* Why the request's framing is ambiguous (RFC 9112 §6.3: a proxy and this server
- * could split the stream differently), or NULL. */
-static const char *framing_problem(struct MHD_Connection *c)
-{
-	struct framing f = {0};
-	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
-	if (f.lengths_differ)
-		return "the request has more than one Content-Length";
-	if (f.length && f.chunked)
-		return "the request has both Content-Length and Transfer-Encoding";
-	return NULL;
 }
 
 /* libmicrohttpd's URI log callback: the request line has come, with its target
@@ -493,7 +402,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return answer_error_detail(srv, c, url, method, 400, "invalid_request",
 						   "the request target holds an encoded NUL (%00)", true);
 		}
-		const char *framing = framing_problem(c);
+		const char *framing = http_intake_framing_problem(c);
 		if (framing) {
 			ctx->state = CONN_ANSWERED;
 			return answer_error_detail(srv, c, url, method, 400, "invalid_request", framing, true);
