@@ -1,16 +1,15 @@
 /*
- * The access-log rules and their per-address state. Addresses live in a fixed
- * pool of max_ips states, found through a chained hash table and kept in
- * least-recently-seen order so the oldest is the one evicted when the pool is
- * full. Each windowed rule keeps a deque of 32-bit timestamps (seconds from the
- * first request seen) that holds only the requests inside its window and never
- * more than its threshold, growing on demand, so ordinary visitors cost a few
- * bytes. Time is the log's: an address's clock never runs backwards (a line
+ * The access-log rules: per request, the signatures, the windowed rules
+ * (not-found scans, probes, login failures, rate, slow scans) and the findings
+ * they open. The per-address state they read (a fixed pool, its hash table,
+ * least-recently-seen eviction, and the windows) is weblog_state.c's. Time is
+ * the log's: an address's clock never runs backwards (a line
  * older than the address's latest counts at the latest). Findings are kept in
  * one array; an evicted address that comes back may open a second finding for
  * the same rule, which weblog_detect_findings merges.
  */
 #include "detect/weblog_detect.h"
+#include "detect/weblog_detect_int.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -19,75 +18,6 @@
 
 #include "core/config.h"
 #include "core/net.h"
-
-#define NO_INDEX (-1)
-#define CIDRS_MAX 64
-#define LOGIN_PATHS_MAX 32
-
-enum { W_404, W_PROBE, W_LOGIN, W_RATE, W_SLOW, W_COUNT };
-
-/* Slow scans (issue 19): a directory scan paced at 15 requests a minute with a
- * browser's user agent never fills the 60-second window. Over an hour, SLOW_COUNT
- * not-found answers for paths that differ from the address's last SLOW_RING
- * not-found paths make a scanner: a visitor whose pages miss the same few images
- * or icons repeats paths and never counts. */
-#define SLOW_WINDOW_SECONDS 3600
-#define SLOW_COUNT 60
-#define SLOW_RING 8
-
-/* Shared addresses (issue 19): an office behind one NAT address sends many
- * people's sign-ins, some mistyped. Sign-ins from at least SHARED_UAS different
- * user agents of which at least a quarter succeed make the address shared; its
- * failures are not counted for brute force (they are counted in the stats). */
-#define SHARED_UAS 3
-#define UA_SLOTS 4
-
-#define WINDOW_INLINE 3
-
-struct window {
-	int32_t *t; /* `small` until more than WINDOW_INLINE are needed */
-	uint32_t cap, n, head;
-	int32_t small[WINDOW_INLINE]; /* most windows stay this small: no allocation, no cache miss */
-};
-
-static void window_free(struct window *w);
-
-struct ip_state {
-	unsigned char addr[16];
-	int32_t hash_next;
-	int32_t lru_prev, lru_next;
-	int32_t findings;  /* first finding of this address, or NO_INDEX */
-	int32_t latest;    /* latest time seen (relative) */
-	int8_t allowlisted;
-	uint8_t n_ua, slow_next;
-	uint16_t login_ok, login_bad;  /* sign-ins that succeeded / failed (saturating) */
-	uint32_t ua[UA_SLOTS];          /* user agents of its sign-ins, the first UA_SLOTS distinct */
-	uint32_t slow_ring[SLOW_RING];  /* its last not-found paths */
-	struct window w[W_COUNT];
-};
-
-struct weblog_detect {
-	const struct weblog_sigs *sigs;
-	struct weblog_sigs_scratch *scratch;
-	int limit[W_COUNT], window[W_COUNT];
-	unsigned char scan_status[1000], login_status[1000];
-	char login_path[LOGIN_PATHS_MAX][CONFIG_STR_MAX];
-	int n_login_paths;
-	struct net_cidr allow[CIDRS_MAX];
-	int n_allow;
-	struct ip_state *pool;
-	int32_t *bucket;
-	uint32_t n_buckets, cap, used;
-	int32_t lru_head, lru_tail; /* most / least recently seen */
-	bool login_redirects;       /* a login POST was answered 3xx: 200 means the form again */
-	int64_t base;
-	bool have_base;
-	struct weblog_finding *f;
-	size_t n_f, cap_f;
-	bool sorted;
-	struct weblog_detect_stats stats;
-	char why[160];
-};
 
 static const char *const rule_names[WEBLOG_RULE_COUNT] = {
 	"scanner-404", "scanner-probe", "scanner-tool", "brute-force", "injection", "rate",
@@ -188,7 +118,7 @@ void weblog_detect_free(struct weblog_detect *d)
 		return;
 	for (uint32_t i = 0; d->pool && i < d->used; i++)
 		for (int w = 0; w < W_COUNT; w++)
-			window_free(&d->pool[i].w[w]);
+			weblog_window_free(&d->pool[i].w[w]);
 	for (size_t i = 0; i < d->n_f; i++)
 		for (int s = 0; s < d->f[i].n_samples; s++)
 			free(d->f[i].sample[s]);
@@ -199,166 +129,6 @@ void weblog_detect_free(struct weblog_detect *d)
 	free(d);
 }
 
-static uint32_t addr_hash(const unsigned char *a)
-{
-	uint64_t x, y;
-	memcpy(&x, a, 8);
-	memcpy(&y, a + 8, 8);
-	/* two multiply-xorshift rounds (a murmur-style finaliser) over both halves */
-	uint64_t h = (x ^ (y * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;
-	h = (h ^ (h >> 31)) * 0x94d049bb133111ebull;
-	return (uint32_t)(h ^ (h >> 29));
-}
-
-/* Doubles the bucket array once the table is half full (up to twice max_ips
- * buckets); 0, or -1 when out of memory (the table keeps working, with longer
- * chains). */
-static int buckets_grow(struct weblog_detect *d)
-{
-	uint32_t n = d->n_buckets * 2;
-	int32_t *nb = malloc(n * sizeof *nb);
-	if (!nb)
-		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		nb[i] = NO_INDEX;
-	for (uint32_t i = 0; i < d->used; i++) {
-		uint32_t b = addr_hash(d->pool[i].addr) & (n - 1);
-		d->pool[i].hash_next = nb[b];
-		nb[b] = (int32_t)i;
-	}
-	free(d->bucket);
-	d->bucket = nb;
-	d->n_buckets = n;
-	return 0;
-}
-
-static void lru_unlink(struct weblog_detect *d, int32_t i)
-{
-	struct ip_state *s = &d->pool[i];
-	if (s->lru_prev != NO_INDEX)
-		d->pool[s->lru_prev].lru_next = s->lru_next;
-	else
-		d->lru_head = s->lru_next;
-	if (s->lru_next != NO_INDEX)
-		d->pool[s->lru_next].lru_prev = s->lru_prev;
-	else
-		d->lru_tail = s->lru_prev;
-}
-
-static void lru_push_front(struct weblog_detect *d, int32_t i)
-{
-	struct ip_state *s = &d->pool[i];
-	s->lru_prev = NO_INDEX;
-	s->lru_next = d->lru_head;
-	if (d->lru_head != NO_INDEX)
-		d->pool[d->lru_head].lru_prev = i;
-	d->lru_head = i;
-	if (d->lru_tail == NO_INDEX)
-		d->lru_tail = i;
-}
-
-/* Removes the least recently seen address from the table; its slot is reused. */
-static int32_t state_evict(struct weblog_detect *d)
-{
-	int32_t i = d->lru_tail;
-	struct ip_state *s = &d->pool[i];
-	int32_t *link = &d->bucket[addr_hash(s->addr) & (d->n_buckets - 1)];
-	while (*link != i)
-		link = &d->pool[*link].hash_next;
-	*link = s->hash_next;
-	lru_unlink(d, i);
-	for (int w = 0; w < W_COUNT; w++)
-		window_free(&s->w[w]);
-	d->stats.evicted++;
-	return i;
-}
-
-static bool addr_allowed(const struct weblog_detect *d, const unsigned char *a)
-{
-	struct sockaddr_in6 sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sin6_family = AF_INET6;
-	memcpy(&sa.sin6_addr, a, 16);
-	for (int i = 0; i < d->n_allow; i++)
-		if (net_cidr_contains(&d->allow[i], (const struct sockaddr *)&sa))
-			return true;
-	return false;
-}
-
-static struct ip_state *state_get(struct weblog_detect *d, const unsigned char *a)
-{
-	uint32_t b = addr_hash(a) & (d->n_buckets - 1);
-	for (int32_t i = d->bucket[b]; i != NO_INDEX; i = d->pool[i].hash_next) {
-		if (!memcmp(d->pool[i].addr, a, 16)) {
-			if (d->lru_head != i) {
-				lru_unlink(d, i);
-				lru_push_front(d, i);
-			}
-			return &d->pool[i];
-		}
-	}
-	if (d->used < d->cap && d->used * 2 >= d->n_buckets && d->n_buckets < d->cap * 2u &&
-	    buckets_grow(d) == 0)
-		b = addr_hash(a) & (d->n_buckets - 1);
-	int32_t i = d->used < d->cap ? (int32_t)d->used++ : state_evict(d);
-	struct ip_state *s = &d->pool[i];
-	memset(s, 0, sizeof *s);
-	memcpy(s->addr, a, 16);
-	s->findings = NO_INDEX;
-	s->latest = INT32_MIN;
-	s->allowlisted = addr_allowed(d, a);
-	s->hash_next = d->bucket[b];
-	d->bucket[b] = i;
-	lru_push_front(d, i);
-	return s;
-}
-
-/* Releases a window's storage and empties it. */
-static void window_free(struct window *w)
-{
-	if (w->t != w->small)
-		free(w->t);
-	memset(w, 0, sizeof *w);
-}
-
-/* Adds t to the window; returns the number of requests now inside it, or -1 when
- * out of memory. */
-static int window_push(struct window *w, int32_t t, int limit, int span)
-{
-	while (w->n && (int64_t)t - w->t[w->head] >= span) {
-		if (++w->head == w->cap)
-			w->head = 0;
-		w->n--;
-	}
-	if (w->n == (uint32_t)limit) {
-		if (++w->head == w->cap)
-			w->head = 0;
-		w->n--;
-	}
-	if (w->n == w->cap && w->cap == 0) {
-		w->t = w->small;
-		w->cap = (uint32_t)limit < WINDOW_INLINE ? (uint32_t)limit : WINDOW_INLINE;
-		w->head = 0;
-	} else if (w->n == w->cap) {
-		uint32_t cap = w->cap * 2 > 4 ? w->cap * 2 : 4;
-		if (cap > (uint32_t)limit)
-			cap = (uint32_t)limit;
-		int32_t *nt = malloc(cap * sizeof *nt);
-		if (!nt)
-			return -1;
-		for (uint32_t k = 0; k < w->n; k++)
-			nt[k] = w->t[(w->head + k) % w->cap];
-		if (w->t != w->small)
-			free(w->t);
-		w->t = nt;
-		w->cap = cap;
-		w->head = 0;
-	}
-	uint32_t at = w->head + w->n;
-	w->t[at >= w->cap ? at - w->cap : at] = t;
-	w->n++;
-	return (int)w->n;
-}
 
 static struct weblog_finding *finding_find(struct weblog_detect *d, struct ip_state *s, enum weblog_rule rule,
 					   const char *category)
@@ -419,7 +189,7 @@ static int rule_hit(struct weblog_detect *d, struct ip_state *s, int w, enum web
 {
 	struct weblog_finding *f = finding_find(d, s, rule, category);
 	if (!f) {
-		int n = window_push(&s->w[w], t, d->limit[w], d->window[w]);
+		int n = weblog_window_push(&s->w[w], t, d->limit[w], d->window[w]);
 		if (n < 0)
 			return WEBLOG_DETECT_ENOMEM;
 		if (n < d->limit[w])
@@ -428,7 +198,7 @@ static int rule_hit(struct weblog_detect *d, struct ip_state *s, int w, enum web
 		if (!f)
 			return 0;
 		f->count = (uint64_t)n - 1;
-		window_free(&s->w[w]); /* the finding counts from now on */
+		weblog_window_free(&s->w[w]); /* the finding counts from now on */
 	}
 	f->count++;
 	f->last = d->base + t;
@@ -441,14 +211,14 @@ static int rule_hit(struct weblog_detect *d, struct ip_state *s, int w, enum web
 static int slow_hit(struct weblog_detect *d, struct ip_state *s, const struct weblog_req *r, int32_t t,
 		    const char *line, size_t len)
 {
-	int n = window_push(&s->w[W_SLOW], t, SLOW_COUNT, SLOW_WINDOW_SECONDS);
+	int n = weblog_window_push(&s->w[W_SLOW], t, SLOW_COUNT, SLOW_WINDOW_SECONDS);
 	if (n < 0)
 		return WEBLOG_DETECT_ENOMEM;
 	if (n < SLOW_COUNT)
 		return 0;
 	struct weblog_finding *f =
 		finding_open(d, s, WEBLOG_RULE_SCAN_404, "slow", d->base + s->w[W_SLOW].t[s->w[W_SLOW].head], r);
-	window_free(&s->w[W_SLOW]);
+	weblog_window_free(&s->w[W_SLOW]);
 	if (!f)
 		return 0;
 	f->count = (uint64_t)n;
@@ -546,7 +316,7 @@ int weblog_detect_feed_req(struct weblog_detect *d, const struct weblog_req *r,
 		d->have_base = true;
 	}
 	d->stats.requests++;
-	struct ip_state *s = state_get(d, r->addr);
+	struct ip_state *s = weblog_state_get(d, r->addr);
 	int64_t rel = r->time - d->base;
 	int32_t t = rel > INT32_MAX ? INT32_MAX : rel < INT32_MIN + 1 ? INT32_MIN + 1 : (int32_t)rel;
 	if (t < s->latest)
@@ -684,7 +454,7 @@ const struct weblog_finding *weblog_detect_findings(struct weblog_detect *d, siz
 		for (size_t i = 0; i < d->n_f; i++)
 			d->f[i].next = NO_INDEX;
 		for (size_t i = 0; i < d->n_f; i++) {
-			uint32_t b = addr_hash(d->f[i].addr) & (d->n_buckets - 1);
+			uint32_t b = weblog_addr_hash(d->f[i].addr) & (d->n_buckets - 1);
 			for (int32_t k = d->bucket[b]; k != NO_INDEX; k = d->pool[k].hash_next) {
 				if (!memcmp(d->pool[k].addr, d->f[i].addr, 16)) {
 					d->f[i].next = d->pool[k].findings;
