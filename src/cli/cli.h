@@ -6,6 +6,8 @@
 #ifndef CANHGAC_CLI_CLI_H
 #define CANHGAC_CLI_CLI_H
 
+#include <jansson.h>
+
 #define CLI_OK 0
 #define CLI_FAIL 1
 #define CLI_USAGE 2
@@ -51,6 +53,11 @@ int cli_serve_run(const char *dir, const char *config_path, const char *listen, 
 /* Shared by subcommands: prints "canhgac <cmd>: <message>" and a hint to use --help,
  * returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints `j` (which holds a secret: a one-time password, a token) as one compact
+ * JSON line, wipes the text and releases `j` (taken; jansson's own memory is
+ * wiped on free, src/core/wipe.c). NULL prints nothing. */
+void cli_print_secret_json(json_t *j);
 
 /* Loads DIR/canhgac.conf (or `config_path`), printing every error with its line.
  * Returns 0 or -1. */

@@ -2,8 +2,11 @@
  * Helpers every subcommand uses: usage errors and loading the configuration with
  * each error printed on its own line.
  */
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "core/config.h"
@@ -59,4 +62,15 @@ int cli_load_config(const char *data_dir, const char *config_path, struct config
 	if (errs.count > CONFIG_MAX_ERRORS)
 		fprintf(stderr, "%s: ... and %d more errors\n", config_path, errs.count - CONFIG_MAX_ERRORS);
 	return -1;
+}
+
+void cli_print_secret_json(json_t *j)
+{
+	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (t) {
+		printf("%s\n", t);
+		sodium_memzero(t, strlen(t));
+		free(t);
+	}
+	json_decref(j);
 }

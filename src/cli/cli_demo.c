@@ -159,12 +159,7 @@ static int demo_config(const char *dir)
 static void print_account(const char *username, const char *role, const char *otp, int json)
 {
 	if (json) {
-		json_t *j = json_pack("{s:s, s:s, s:s}", "username", username, "role", role, "one_time_password", otp);
-		char *t = json_dumps(j, JSON_COMPACT);
-		printf("%s\n", t);
-		sodium_memzero(t, strlen(t));
-		free(t);
-		json_decref(j);
+		cli_print_secret_json(json_pack("{s:s, s:s, s:s}", "username", username, "role", role, "one_time_password", otp));
 	} else {
 		printf("  %-18s %-13s %s\n", username, role, otp);
 	}

@@ -82,12 +82,7 @@ int cli_init_instance(const char *dir, int json, int quiet)
 		return -1;
 	}
 	if (json) {
-		json_t *j = json_pack("{s:s, s:s, s:s}", "data", dir, "username", "admin", "one_time_password", otp);
-		char *t = json_dumps(j, JSON_COMPACT);
-		printf("%s\n", t);
-		sodium_memzero(t, strlen(t));
-		free(t);
-		json_decref(j);
+		cli_print_secret_json(json_pack("{s:s, s:s, s:s}", "data", dir, "username", "admin", "one_time_password", otp));
 	} else if (!quiet) {
 		printf("initialised %s\n"
 		       "account: admin\n"

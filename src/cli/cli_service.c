@@ -79,12 +79,7 @@ static int parse_opts(int argc, char **argv, struct service_opts *o)
 static void print_token(const char *name, const char *token, int json)
 {
 	if (json) {
-		json_t *j = json_pack("{s:s, s:s}", "name", name, "token", token);
-		char *t = json_dumps(j, JSON_COMPACT);
-		printf("%s\n", t);
-		sodium_memzero(t, strlen(t));
-		free(t);
-		json_decref(j);
+		cli_print_secret_json(json_pack("{s:s, s:s}", "name", name, "token", token));
 	} else {
 		printf("service: %s\ntoken: %s\n"
 		       "(shown once: store it in the calling system's secret store; send it as\n"

@@ -98,12 +98,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct user_opts *
 static void print_otp(const char *username, const char *otp, int json)
 {
 	if (json) {
-		json_t *j = json_pack("{s:s, s:s}", "username", username, "one_time_password", otp);
-		char *t = json_dumps(j, JSON_COMPACT);
-		printf("%s\n", t);
-		sodium_memzero(t, strlen(t));
-		free(t);
-		json_decref(j);
+		cli_print_secret_json(json_pack("{s:s, s:s}", "username", username, "one_time_password", otp));
 	} else {
 		printf("username: %s\none-time password: %s\n"
 		       "(shown once; the user must change it at first sign-in)\n",
